@@ -1,0 +1,177 @@
+package capture
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// StatementRecord is one statement as a store keeps it: the exact JSON that the LRS
+// returns (format=exact) next to the fields that queries use (design.md §3).
+type StatementRecord struct {
+	Seq    int64     // strictly increasing, assigned by the store at insert; ignored on input
+	ID     string    // lower-case UUID
+	Stored time.Time // UTC, set by the service; never decreases as Seq grows
+	Raw    []byte    // the statement as stored: id, stored, authority, version, timestamp filled in
+	Hash   string    // equivalence signature (xAPI 1.0.3 Data 2.2/Statement comparison); equal hashes mean "same statement"
+	// Keys are the statement's own match keys (see the Key* helpers): a query matches a
+	// record when every query key is among Keys, or every query key is among the
+	// InheritedKeys that the record takes from the statement its StatementRef targets.
+	Keys       []string
+	RefTarget  string   // id of the statement that the object StatementRef targets; "" if none
+	VoidTarget string   // id this statement voids (verb http://adlnet.gov/expapi/verbs/voided); "" if none
+	Voided     bool     // output only: set by the store when a stored voiding statement targets this one
+	AttachSHA2 []string // sha2 of the attachments whose content the store holds for this statement
+	Origin     string   // where the statement came from ("" for local writes; a partner name for federation)
+	// InheritedKeys is output only (for tests and diagnostics): the keys this record
+	// takes from its RefTarget chain.
+	InheritedKeys []string
+}
+
+// Attachment is the raw content of one statement attachment, addressed by its sha2.
+type Attachment struct {
+	SHA2        string
+	ContentType string
+	Content     []byte
+}
+
+// ActivityRecord is the canonical definition the LRS keeps for one activity id
+// (xAPI 1.0.3 Communication 2.5, the Activities resource).
+type ActivityRecord struct {
+	ID         string
+	Definition json.RawMessage // a JSON object; nil or empty when no definition is known
+}
+
+// InsertBatch is what one write request stores: all of it or none of it.
+type InsertBatch struct {
+	Statements  []StatementRecord
+	Attachments []Attachment     // contents to keep (already sha2-checked); a repeat sha2 is a no-op
+	Activities  []ActivityRecord // canonical definitions to upsert (already merged by the service)
+}
+
+// StatementQuery selects stored, non-voided statements (xAPI 1.0.3 Communication 2.1.3).
+type StatementQuery struct {
+	Keys      []string  // all must match (own keys, or all inherited keys)
+	Since     time.Time // zero: no bound; else Stored > Since
+	Until     time.Time // zero: no bound; else Stored <= Until
+	Ascending bool      // order by Seq ascending; default descending (newest first)
+	Limit     int       // at most this many records; > 0
+	AfterSeq  int64     // cursor, exclusive: descending wants Seq < AfterSeq, ascending Seq > AfterSeq; 0 = start
+	MaxSeq    int64     // 0: no bound; else Seq <= MaxSeq (keeps a paged result stable)
+}
+
+// StatementStore keeps statements, their attachments and canonical activities.
+type StatementStore interface {
+	// InsertStatements stores the whole batch in one transaction or nothing. Each record
+	// gets the next Seq. Records whose ID is already stored make the call fail with
+	// CodeConflict and nothing is written (the service filters out identical repeats
+	// first). Voiding: a record with VoidTarget marks that stored statement voided, and a
+	// new record that an already stored voiding statement targets is stored voided.
+	// StatementRef: a record with RefTarget inherits the target's Keys and InheritedKeys;
+	// stored records that target a new record inherit its keys too (transitively).
+	InsertStatements(ctx context.Context, b InsertBatch) error
+	// StatementsByID returns the stored records among ids (voided or not), keyed by ID;
+	// ids not stored are absent from the map. Never CodeNotFound.
+	StatementsByID(ctx context.Context, ids []string) (map[string]StatementRecord, error)
+	// QueryStatements returns at most q.Limit non-voided records matching q, in Seq order.
+	QueryStatements(ctx context.Context, q StatementQuery) ([]StatementRecord, error)
+	// LastSeq returns the highest Seq stored, 0 for an empty store.
+	LastSeq(ctx context.Context) (int64, error)
+	// Attachments returns the stored contents among sha2s, keyed by sha2; unknown ones are absent.
+	Attachments(ctx context.Context, sha2s []string) (map[string]Attachment, error)
+	// Activities returns the canonical definitions among ids, keyed by id; unknown ones are absent.
+	Activities(ctx context.Context, ids []string) (map[string]ActivityRecord, error)
+}
+
+// DocumentKind names one of the three document resources (xAPI 1.0.3 Communication 2.3–2.6).
+type DocumentKind string
+
+// The document kinds.
+const (
+	KindState           DocumentKind = "state"
+	KindActivityProfile DocumentKind = "activity_profile"
+	KindAgentProfile    DocumentKind = "agent_profile"
+)
+
+// DocumentKey addresses one document, or with ID empty the set of documents in a scope.
+// State: ActivityID+AgentKey+Registration+ID. Activity profile: ActivityID+ID.
+// Agent profile: AgentKey+ID. AgentKey is AgentKeyOf's identifier string.
+type DocumentKey struct {
+	Kind         DocumentKind
+	ActivityID   string
+	AgentKey     string
+	Registration string
+	ID           string
+}
+
+// Document is one stored document.
+type Document struct {
+	DocumentKey
+	ContentType string
+	Content     []byte
+	ETag        string    // lower-case hex SHA-1 of Content, unquoted
+	Updated     time.Time // UTC
+}
+
+// Precondition is a write's concurrency condition (xAPI 1.0.3 Communication 3.1).
+type Precondition struct {
+	IfMatch     string // non-empty: the stored ETag must equal it, else CodePreconditionFailed
+	IfNoneMatch bool   // "*": the document must not exist, else CodePreconditionFailed
+}
+
+// DocumentStore keeps state, activity profile and agent profile documents.
+type DocumentStore interface {
+	// Document returns the document at key, or CodeNotFound.
+	Document(ctx context.Context, key DocumentKey) (Document, error)
+	// PutDocument creates or replaces the document at d.DocumentKey when cond holds
+	// (CodePreconditionFailed otherwise). A repeat call with the same content is a no-op
+	// apart from Updated.
+	PutDocument(ctx context.Context, d Document, cond Precondition) error
+	// DeleteDocument removes the document at key when cond holds (CodePreconditionFailed
+	// otherwise). Deleting an absent document without IfMatch is not an error.
+	DeleteDocument(ctx context.Context, key DocumentKey, cond Precondition) error
+	// DeleteDocuments removes every document in scope (scope.ID ignored); with
+	// scope.Registration empty, documents of every registration go. Used for State only.
+	DeleteDocuments(ctx context.Context, scope DocumentKey) error
+	// DocumentIDs lists the ids of the documents in scope (scope.ID ignored; with
+	// scope.Registration empty only documents without a registration) updated after
+	// since (zero: all), sorted.
+	DocumentIDs(ctx context.Context, scope DocumentKey, since time.Time) ([]string, error)
+}
+
+// Credential is one API key/secret pair (HTTP Basic) with its scopes.
+type Credential struct {
+	Key        string
+	Name       string
+	SecretHash string   // encoded KDF output, see HashSecret; never the secret
+	Scopes     []string // xAPI 1.0.3 Communication 4.2 scope names
+	Trusted    bool     // keeps a submitted authority instead of setting its own
+	CreatedAt  time.Time
+	LastUsedAt time.Time // zero: never used
+	RevokedAt  time.Time // zero: active
+}
+
+// CredentialStore keeps credentials.
+type CredentialStore interface {
+	// CreateCredential stores c; CodeConflict if c.Key exists.
+	CreateCredential(ctx context.Context, c Credential) error
+	// Credential returns the credential with key (revoked ones too), or CodeNotFound.
+	Credential(ctx context.Context, key string) (Credential, error)
+	// Credentials lists all credentials, oldest first.
+	Credentials(ctx context.Context) ([]Credential, error)
+	// RevokeCredential sets RevokedAt; CodeNotFound for an unknown key; a repeat call keeps the first time.
+	RevokeCredential(ctx context.Context, key string, at time.Time) error
+	// TouchCredential records a use (best effort, may be coalesced); CodeNotFound for an unknown key.
+	TouchCredential(ctx context.Context, key string, at time.Time) error
+}
+
+// Store is everything a storage adapter provides.
+type Store interface {
+	StatementStore
+	DocumentStore
+	CredentialStore
+	// Ping reports whether the store is reachable (CodeUnavailable otherwise).
+	Ping(ctx context.Context) error
+	// Close releases the store; writes acknowledged before it are durable.
+	Close() error
+}
