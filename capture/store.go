@@ -134,8 +134,8 @@ type DocumentStore interface {
 	// scope.Registration empty, documents of every registration go. Used for State only.
 	DeleteDocuments(ctx context.Context, scope DocumentKey) error
 	// DocumentIDs lists the ids of the documents in scope (scope.ID ignored; with
-	// scope.Registration empty only documents without a registration) updated after
-	// since (zero: all), sorted.
+	// scope.Registration empty, documents of every registration) updated after since
+	// (zero: all), sorted and without repeats.
 	DocumentIDs(ctx context.Context, scope DocumentKey, since time.Time) ([]string, error)
 }
 

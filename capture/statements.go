@@ -1,0 +1,555 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// StatementService writes and reads statements (xAPI 1.0.3 Communication 2.1): it
+// validates, fills the properties the LRS owns, enforces the id and voiding rules and
+// turns query parameters into store queries. Writes are serialised so that stored
+// times never decrease as the store's sequence grows.
+type StatementService struct {
+	store    StatementStore
+	now      func() time.Time
+	maxBatch int
+	maxLimit int
+	log      *slog.Logger
+
+	writeMu    sync.Mutex
+	lastStored time.Time
+	inFlight   atomic.Int64 // stored time (unix nanos) of the write being committed, 0 when none
+}
+
+// StatementServiceConfig configures a StatementService.
+type StatementServiceConfig struct {
+	Store    StatementStore
+	Now      func() time.Time // nil: time.Now
+	MaxBatch int              // most statements in one write; 0: 1000
+	MaxLimit int              // most statements in one page; 0: 500
+	Logger   *slog.Logger
+}
+
+// NewStatementService returns a StatementService over cfg.Store.
+func NewStatementService(cfg StatementServiceConfig) *StatementService {
+	s := &StatementService{store: cfg.Store, now: cfg.Now, maxBatch: cfg.MaxBatch, maxLimit: cfg.MaxLimit, log: cfg.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.maxBatch <= 0 {
+		s.maxBatch = 1000
+	}
+	if s.maxLimit <= 0 {
+		s.maxLimit = 500
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+// WriteRequest is one PUT or POST to the Statements resource.
+type WriteRequest struct {
+	Statements  []Statement
+	Attachments map[string]Attachment // request parts keyed by sha2 (multipart/mixed)
+	PutID       string                // PUT ?statementId=: each statement must carry this id or none
+	Principal   Principal
+	Origin      string
+}
+
+const voidedVerb = "http://adlnet.gov/expapi/verbs/voided"
+
+// prepared is one statement of a write after validation.
+type prepared struct {
+	stmt       Statement
+	id         string
+	hash       string
+	keys       []string
+	refTarget  string
+	voidTarget string
+}
+
+// Write validates and stores the statements atomically and returns their ids in order
+// (xAPI 1.0.3 Communication 2.1.1–2.1.2). Identical repeats of stored statements are
+// accepted and not stored twice; a stored id with other content → CodeConflict; invalid
+// data → CodeInvalid; more than the batch limit → CodeTooLarge. Nothing is stored on
+// any error.
+func (s *StatementService) Write(ctx context.Context, req WriteRequest) ([]string, error) {
+	n := len(req.Statements)
+	if n > s.maxBatch {
+		return nil, Errorf(CodeTooLarge, "batch of %d statements is over the limit of %d", n, s.maxBatch)
+	}
+	if req.PutID != "" && n != 1 {
+		return nil, Errorf(CodeInvalid, "PUT takes exactly one statement")
+	}
+	prefix := func(i int) string {
+		if n > 1 {
+			return fmt.Sprintf("statements[%d].", i)
+		}
+		return ""
+	}
+	items := make([]prepared, n)
+	seen := make(map[string]int, n)
+	for i, st := range req.Statements {
+		if err := ValidateStatement(st); err != nil {
+			return nil, prefixError(prefix(i), err)
+		}
+		id, _ := st["id"].(string)
+		id = strings.ToLower(id)
+		if req.PutID != "" {
+			if id != "" && id != strings.ToLower(req.PutID) {
+				return nil, Errorf(CodeInvalid, "id: %q does not match the statementId parameter %q", id, req.PutID)
+			}
+			id = strings.ToLower(req.PutID)
+		}
+		if id == "" {
+			id = uuid.NewString()
+		}
+		st["id"] = id
+		if j, dup := seen[id]; dup {
+			return nil, Errorf(CodeInvalid, "%sid: %s is also the id of statements[%d] in this batch", prefix(i), id, j)
+		}
+		seen[id] = i
+		if !req.Principal.Credential.Trusted || st["authority"] == nil {
+			st["authority"] = req.Principal.Authority
+		}
+		items[i] = prepared{stmt: st, id: id, hash: StatementHash(st), refTarget: RefTarget(st), voidTarget: VoidTarget(st)}
+	}
+	if err := ValidateAttachmentParts(req.Statements, req.Attachments); err != nil {
+		return nil, err
+	}
+	for i := range items {
+		items[i].keys = MatchKeys(items[i].stmt)
+	}
+	ids := make([]string, n)
+	for i := range items {
+		ids[i] = items[i].id
+	}
+	if n == 0 {
+		return ids, nil
+	}
+	if err := s.commit(ctx, req, items); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+func prefixError(prefix string, err error) error {
+	if prefix == "" {
+		return err
+	}
+	if e, ok := err.(*Error); ok {
+		return &Error{Code: e.Code, Message: prefix + e.Message, Err: e.Err}
+	}
+	return err
+}
+
+// commit checks the write against what is stored and inserts it, under the write lock.
+func (s *StatementService) commit(ctx context.Context, req WriteRequest, items []prepared) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+
+	lookup := make([]string, 0, len(items)*2)
+	for _, it := range items {
+		lookup = append(lookup, it.id)
+		if it.voidTarget != "" {
+			lookup = append(lookup, it.voidTarget)
+		}
+	}
+	stored, err := s.store.StatementsByID(ctx, lookup)
+	if err != nil {
+		return err
+	}
+	inBatch := make(map[string]*prepared, len(items))
+	for i := range items {
+		inBatch[items[i].id] = &items[i]
+	}
+	fresh := make([]*prepared, 0, len(items))
+	for i := range items {
+		it := &items[i]
+		if old, ok := stored[it.id]; ok {
+			if old.Hash != it.hash {
+				return Errorf(CodeConflict, "statement %s is already stored with other content", it.id)
+			}
+			continue
+		}
+		if it.voidTarget != "" {
+			if t, ok := stored[it.voidTarget]; ok && t.VoidTarget != "" {
+				return Errorf(CodeInvalid, "object.id: statement %s is a voiding statement and cannot be voided", it.voidTarget)
+			}
+			if t, ok := inBatch[it.voidTarget]; ok && t.voidTarget != "" {
+				return Errorf(CodeInvalid, "object.id: statement %s is a voiding statement and cannot be voided", it.voidTarget)
+			}
+		}
+		fresh = append(fresh, it)
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+
+	now := s.now().UTC().Truncate(time.Microsecond)
+	if !now.After(s.lastStored) {
+		now = s.lastStored.Add(time.Microsecond)
+	}
+	storedAt := now.Format(time.RFC3339Nano)
+
+	batch := InsertBatch{Statements: make([]StatementRecord, 0, len(fresh))}
+	var activityIDs []string
+	defs := map[string]json.RawMessage{}
+	needed := map[string]bool{}
+	for _, it := range fresh {
+		st := it.stmt
+		st["stored"] = storedAt
+		if _, ok := st["timestamp"]; !ok {
+			st["timestamp"] = storedAt
+		}
+		if _, ok := st["version"]; !ok {
+			st["version"] = "1.0.0"
+		}
+		raw, err := marshalStatement(st)
+		if err != nil {
+			return Internal(err, "cannot encode a statement")
+		}
+		shas := AttachmentSHA2s(st)
+		var kept []string
+		for _, sha := range shas {
+			if _, ok := req.Attachments[sha]; ok && !slices.Contains(kept, sha) {
+				kept = append(kept, sha)
+				needed[sha] = true
+			}
+		}
+		batch.Statements = append(batch.Statements, StatementRecord{
+			ID: it.id, Stored: now, Raw: raw, Hash: it.hash, Keys: it.keys,
+			RefTarget: it.refTarget, VoidTarget: it.voidTarget, AttachSHA2: kept, Origin: req.Origin,
+		})
+		if req.Principal.CanDefine() {
+			for _, a := range ActivityDefinitions(st) {
+				if prev, ok := defs[a.ID]; ok {
+					defs[a.ID] = MergeActivityDefinition(prev, a.Definition)
+				} else {
+					defs[a.ID] = a.Definition
+					activityIDs = append(activityIDs, a.ID)
+				}
+			}
+		}
+	}
+	for sha := range needed {
+		batch.Attachments = append(batch.Attachments, req.Attachments[sha])
+	}
+	if len(activityIDs) > 0 {
+		known, err := s.store.Activities(ctx, activityIDs)
+		if err != nil {
+			return err
+		}
+		for _, id := range activityIDs {
+			def := defs[id]
+			if k, ok := known[id]; ok && len(k.Definition) > 0 {
+				def = MergeActivityDefinition(k.Definition, def)
+			}
+			batch.Activities = append(batch.Activities, ActivityRecord{ID: id, Definition: def})
+		}
+	}
+
+	s.inFlight.Store(now.UnixNano())
+	defer s.inFlight.Store(0)
+	if err := s.store.InsertStatements(ctx, batch); err != nil {
+		return err
+	}
+	s.lastStored = now
+	return nil
+}
+
+// marshalStatement encodes a statement without escaping HTML characters.
+func marshalStatement(st Statement) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(st); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// ReadRequest is one GET of the Statements resource.
+type ReadRequest struct {
+	Params    StatementParams
+	More      string   // the more token; when set Params are taken from it
+	Langs     []string // Accept-Language, best first
+	Principal Principal
+}
+
+// ReadResult is what a GET returns. Single is true for statementId/voidedStatementId.
+type ReadResult struct {
+	Single            bool
+	Statement         json.RawMessage   // Single: the statement
+	Stored            time.Time         // Single: its stored time (Last-Modified)
+	Statements        []json.RawMessage // query: the page
+	More              string            // query: the token for the next page, "" if none
+	Attachments       []Attachment      // when Params.Attachments: the contents the statements reference
+	ConsistentThrough time.Time
+}
+
+// moreToken is what a more link carries: the query and where the last page ended.
+type moreToken struct {
+	P     StatementParams `json:"p"`
+	After int64           `json:"a"`
+	Max   int64           `json:"m"`
+}
+
+// consistentThrough returns the instant up to which every stored statement is visible
+// (xAPI 1.0.3 Communication 2.1.3, X-Experience-API-Consistent-Through).
+func (s *StatementService) consistentThrough() time.Time {
+	now := s.now().UTC()
+	if f := s.inFlight.Load(); f != 0 {
+		t := time.Unix(0, f).UTC().Add(-time.Microsecond)
+		if t.Before(now) {
+			return t
+		}
+	}
+	return now
+}
+
+// Read fetches one statement (CodeNotFound if absent, voided when asked by statementId,
+// or not voided when asked by voidedStatementId) or a page of a query (xAPI 1.0.3
+// Communication 2.1.3). A more token that does not decode → CodeInvalid.
+func (s *StatementService) Read(ctx context.Context, req ReadRequest) (ReadResult, error) {
+	ct := s.consistentThrough()
+	p := req.Params
+	var tok moreToken
+	if req.More != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(req.More)
+		if err != nil || json.Unmarshal(raw, &tok) != nil || tok.After < 0 {
+			return ReadResult{}, Errorf(CodeInvalid, "more: not a token this LRS issued")
+		}
+		p = tok.P
+	}
+	if p.StatementID != "" || p.VoidedStatementID != "" {
+		return s.readOne(ctx, p, req, ct)
+	}
+	q := StatementQuery{Since: p.Since, Until: p.Until, Ascending: p.Ascending, AfterSeq: tok.After, MaxSeq: tok.Max}
+	if p.AgentKey != "" {
+		if p.RelatedAgents {
+			q.Keys = append(q.Keys, KeyRelatedAgent(p.AgentKey))
+		} else {
+			q.Keys = append(q.Keys, KeyAgent(p.AgentKey))
+		}
+	}
+	if p.VerbID != "" {
+		q.Keys = append(q.Keys, KeyVerb(p.VerbID))
+	}
+	if p.ActivityID != "" {
+		if p.RelatedActivities {
+			q.Keys = append(q.Keys, KeyRelatedActivity(p.ActivityID))
+		} else {
+			q.Keys = append(q.Keys, KeyActivity(p.ActivityID))
+		}
+	}
+	if p.Registration != "" {
+		q.Keys = append(q.Keys, KeyRegistration(p.Registration))
+	}
+	if req.Principal.MineOnly() {
+		q.Keys = append(q.Keys, KeyAuthority(req.Principal.AuthorityKey))
+	}
+	limit := p.Limit
+	if limit <= 0 || limit > s.maxLimit {
+		limit = s.maxLimit
+	}
+	q.Limit = limit + 1
+	if q.MaxSeq == 0 && !q.Ascending {
+		last, err := s.store.LastSeq(ctx)
+		if err != nil {
+			return ReadResult{}, err
+		}
+		q.MaxSeq = last
+	}
+	recs, err := s.store.QueryStatements(ctx, q)
+	if err != nil {
+		return ReadResult{}, err
+	}
+	res := ReadResult{ConsistentThrough: ct, Statements: make([]json.RawMessage, 0, min(len(recs), limit))}
+	if len(recs) > limit {
+		recs = recs[:limit]
+		next, _ := json.Marshal(moreToken{P: p, After: recs[len(recs)-1].Seq, Max: q.MaxSeq})
+		res.More = base64.RawURLEncoding.EncodeToString(next)
+	}
+	for _, r := range recs {
+		out, err := s.format(ctx, r.Raw, p.Format, req.Langs)
+		if err != nil {
+			return ReadResult{}, err
+		}
+		res.Statements = append(res.Statements, out)
+	}
+	if p.Attachments {
+		if res.Attachments, err = s.attachmentsOf(ctx, recs); err != nil {
+			return ReadResult{}, err
+		}
+	}
+	return res, nil
+}
+
+func (s *StatementService) readOne(ctx context.Context, p StatementParams, req ReadRequest, ct time.Time) (ReadResult, error) {
+	id, wantVoided := p.StatementID, false
+	if id == "" {
+		id, wantVoided = p.VoidedStatementID, true
+	}
+	id = strings.ToLower(id)
+	found, err := s.store.StatementsByID(ctx, []string{id})
+	if err != nil {
+		return ReadResult{}, err
+	}
+	r, ok := found[id]
+	if !ok || r.Voided != wantVoided {
+		if ok && wantVoided {
+			return ReadResult{}, Errorf(CodeNotFound, "statement %s is not voided: fetch it with statementId", id)
+		}
+		if ok {
+			return ReadResult{}, Errorf(CodeNotFound, "statement %s is voided: fetch it with voidedStatementId", id)
+		}
+		return ReadResult{}, Errorf(CodeNotFound, "no statement %s", id)
+	}
+	if req.Principal.MineOnly() && !slices.Contains(r.Keys, KeyAuthority(req.Principal.AuthorityKey)) {
+		return ReadResult{}, Errorf(CodeNotFound, "no statement %s", id)
+	}
+	out, err := s.format(ctx, r.Raw, p.Format, req.Langs)
+	if err != nil {
+		return ReadResult{}, err
+	}
+	res := ReadResult{Single: true, Statement: out, Stored: r.Stored, ConsistentThrough: ct}
+	if p.Attachments {
+		if res.Attachments, err = s.attachmentsOf(ctx, []StatementRecord{r}); err != nil {
+			return ReadResult{}, err
+		}
+	}
+	return res, nil
+}
+
+// format renders a stored statement in the asked format (xAPI 1.0.3 Communication 2.1.3).
+func (s *StatementService) format(ctx context.Context, raw []byte, f Format, langs []string) (json.RawMessage, error) {
+	if f == "" || f == FormatExact {
+		return raw, nil
+	}
+	var st Statement
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&st); err != nil {
+		return nil, Internal(err, "a stored statement does not decode")
+	}
+	var out Statement
+	if f == FormatIdentifiers {
+		out = StatementIDsOnly(st)
+	} else {
+		var ids []string
+		for _, a := range activityIDsOf(st) {
+			ids = append(ids, a)
+		}
+		defs, err := s.store.Activities(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out = StatementCanonical(st, langs, defs)
+	}
+	b, err := marshalStatement(out)
+	if err != nil {
+		return nil, Internal(err, "cannot encode a statement")
+	}
+	return b, nil
+}
+
+// activityIDsOf lists the ids of the activities in st that carry a definition or may
+// have a canonical one: object, context activities, and the same in a SubStatement.
+func activityIDsOf(st Statement) []string {
+	var ids []string
+	var walk func(m map[string]any)
+	addActivity := func(v any) {
+		if a, ok := v.(map[string]any); ok {
+			if t, _ := a["objectType"].(string); t == "" || t == "Activity" {
+				if id, ok := a["id"].(string); ok {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	walk = func(m map[string]any) {
+		if obj, ok := m["object"].(map[string]any); ok {
+			if t, _ := obj["objectType"].(string); t == "SubStatement" {
+				walk(obj)
+			} else {
+				addActivity(obj)
+			}
+		}
+		if ctx, ok := m["context"].(map[string]any); ok {
+			if ca, ok := ctx["contextActivities"].(map[string]any); ok {
+				for _, v := range ca {
+					switch x := v.(type) {
+					case []any:
+						for _, a := range x {
+							addActivity(a)
+						}
+					default:
+						addActivity(x)
+					}
+				}
+			}
+		}
+	}
+	walk(st)
+	return ids
+}
+
+func (s *StatementService) attachmentsOf(ctx context.Context, recs []StatementRecord) ([]Attachment, error) {
+	var shas []string
+	for _, r := range recs {
+		for _, sha := range r.AttachSHA2 {
+			if !slices.Contains(shas, sha) {
+				shas = append(shas, sha)
+			}
+		}
+	}
+	if len(shas) == 0 {
+		return nil, nil
+	}
+	found, err := s.store.Attachments(ctx, shas)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Attachment, 0, len(shas))
+	for _, sha := range shas {
+		if a, ok := found[sha]; ok {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// Activity returns the canonical Activity object for id (xAPI 1.0.3 Communication
+// 2.5); CodeNotFound when the LRS has never seen a definition for it.
+func (s *StatementService) Activity(ctx context.Context, id string) (json.RawMessage, error) {
+	found, err := s.store.Activities(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	obj := map[string]any{"objectType": "Activity", "id": id}
+	a, ok := found[id]
+	if !ok {
+		return nil, Errorf(CodeNotFound, "no activity %s", id)
+	}
+	if len(a.Definition) > 0 && string(a.Definition) != "null" {
+		obj["definition"] = json.RawMessage(a.Definition)
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, Internal(err, "cannot encode an activity")
+	}
+	return b, nil
+}
