@@ -1,0 +1,155 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Flag names of the settings.
+const (
+	FlagStore           = "store"
+	FlagLogLevel        = "log-level"
+	FlagLogFormat       = "log-format"
+	FlagAddr            = "addr"
+	FlagBaseURL         = "base-url"
+	FlagBodyLimit       = "body-limit"
+	FlagMaxBatch        = "max-batch"
+	FlagShutdownTimeout = "shutdown-timeout"
+)
+
+// Defaults.
+const (
+	DefaultStore           = "sqlite:./data/cairn.db"
+	DefaultAddr            = "127.0.0.1:8080"
+	DefaultBodyLimit       = 16 << 20
+	DefaultMaxBatch        = 1000
+	DefaultShutdownTimeout = 15 * time.Second
+	maxMaxBatch            = 1_000_000
+)
+
+// CommonSettings are the settings every command takes.
+func CommonSettings() []Setting {
+	return []Setting{
+		{Flag: FlagStore, Env: "CAIRN_STORE", Default: DefaultStore, Meta: "URL", Secret: true,
+			Usage: "storage: sqlite:PATH (embedded), mongodb://… or mongodb+srv://…"},
+		{Flag: FlagLogLevel, Env: "CAIRN_LOG_LEVEL", Default: "info", Meta: "LEVEL",
+			Usage: "least severe level logged: debug, info, warn or error"},
+		{Flag: FlagLogFormat, Env: "CAIRN_LOG_FORMAT", Default: "text", Meta: "FORMAT",
+			Usage: "log format on standard error: text or json"},
+	}
+}
+
+// ServeSettings are the settings of `cairn serve`: the common ones and the server's.
+func ServeSettings() []Setting {
+	return append([]Setting{
+		{Flag: FlagAddr, Env: "CAIRN_ADDR", Default: DefaultAddr, Meta: "HOST:PORT",
+			Usage: "address to listen on (empty host: all interfaces)"},
+		{Flag: FlagBaseURL, Env: "CAIRN_BASE_URL", Meta: "URL", DefaultDoc: "http://ADDR",
+			Usage: "public URL of this instance; the homePage of credential authority accounts"},
+		{Flag: FlagBodyLimit, Env: "CAIRN_BODY_LIMIT", Default: "16MiB", Meta: "SIZE",
+			Usage: "largest request body: bytes, or a number with KiB, MiB or GiB"},
+		{Flag: FlagMaxBatch, Env: "CAIRN_MAX_BATCH", Default: fmt.Sprint(DefaultMaxBatch), Meta: "N",
+			Usage: "most statements accepted in one request"},
+		{Flag: FlagShutdownTimeout, Env: "CAIRN_SHUTDOWN_TIMEOUT", Default: DefaultShutdownTimeout.String(), Meta: "DURATION",
+			Usage: "how long requests in flight may take to finish after SIGINT or SIGTERM"},
+	}, CommonSettings()...)
+}
+
+// Common is the validated configuration every command uses.
+type Common struct {
+	Store     Store
+	LogLevel  slog.Level
+	LogFormat LogFormat
+}
+
+// Serve is the validated configuration of `cairn serve`.
+type Serve struct {
+	Common
+	Addr            string
+	BaseURL         string // no trailing slash
+	BodyLimit       int    // bytes
+	MaxBatch        int
+	ShutdownTimeout time.Duration
+}
+
+// BindCommon registers the common flags on fs. After fs.Parse, the returned function
+// resolves and validates them, reporting every invalid setting at once.
+func BindCommon(fs *flag.FlagSet) func(Env) (Common, error) {
+	b := Bind(fs, CommonSettings()...)
+	return func(env Env) (Common, error) {
+		values, err := b.Resolve(env)
+		if err != nil {
+			return Common{}, err
+		}
+		var p parser
+		c := p.common(values)
+		return c, p.err()
+	}
+}
+
+// BindServe registers the flags of `cairn serve` on fs. After fs.Parse, the returned
+// function resolves and validates them, reporting every invalid setting at once.
+func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
+	b := Bind(fs, ServeSettings()...)
+	return func(env Env) (Serve, error) {
+		values, err := b.Resolve(env)
+		if err != nil {
+			return Serve{}, err
+		}
+		var p parser
+		s := Serve{Common: p.common(values)}
+		s.Addr = parse(&p, values[FlagAddr], ParseAddr)
+		if v := values[FlagBaseURL]; v.Source == SourceDefault {
+			s.BaseURL = DefaultBaseURL(s.Addr)
+		} else {
+			s.BaseURL = parse(&p, v, ParseBaseURL)
+		}
+		s.BodyLimit = parse(&p, values[FlagBodyLimit], ParseSize)
+		s.MaxBatch = parse(&p, values[FlagMaxBatch], func(s string) (int, error) { return ParsePositiveInt(s, maxMaxBatch) })
+		s.ShutdownTimeout = parse(&p, values[FlagShutdownTimeout], ParseDuration)
+		return s, p.err()
+	}
+}
+
+// parser collects validation errors, each prefixed with its value's origin.
+type parser struct{ errs []error }
+
+func (p *parser) err() error { return errors.Join(p.errs...) }
+
+func (p *parser) common(values map[string]Value) Common {
+	return Common{
+		Store:     parse(p, values[FlagStore], ParseStore),
+		LogLevel:  parse(p, values[FlagLogLevel], ParseLogLevel),
+		LogFormat: parse(p, values[FlagLogFormat], ParseLogFormat),
+	}
+}
+
+// parse applies fn to v.Raw and records a failure under v's origin.
+func parse[T any](p *parser, v Value, fn func(string) (T, error)) T {
+	out, err := fn(v.Raw)
+	if err != nil {
+		p.errs = append(p.errs, v.Errorf("%v", err))
+	}
+	return out
+}
+
+// WriteSettings writes the usage text of settings: flag, environment variable (and
+// its _FILE form for secrets), default and meaning.
+func WriteSettings(w io.Writer, settings []Setting) {
+	for _, s := range settings {
+		env := s.Env
+		if s.Secret {
+			env += " or " + s.Env + FileSuffix
+		}
+		def := s.Default
+		if s.DefaultDoc != "" {
+			def = s.DefaultDoc
+		}
+		fmt.Fprintf(w, "  --%s %s, %s\n", s.Flag, s.Meta, env)
+		fmt.Fprintf(w, "        %s (default %s)\n", s.Usage, def)
+	}
+}

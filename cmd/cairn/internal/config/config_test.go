@@ -1,0 +1,252 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeEnv returns an Env over vars that reads files relative to testdata/.
+func fakeEnv(vars map[string]string) Env {
+	return Env{
+		Lookup: func(name string) (string, bool) {
+			v, ok := vars[name]
+			return v, ok
+		},
+		ReadFile: func(path string) ([]byte, error) {
+			return os.ReadFile(filepath.Join("testdata", path))
+		},
+	}
+}
+
+func loadServe(t *testing.T, args []string, vars map[string]string) (Serve, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	load := BindServe(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("parse %v: %v", args, err)
+	}
+	return load(fakeEnv(vars))
+}
+
+func TestServePrecedence(t *testing.T) {
+	defaults := Serve{
+		Common: Common{
+			Store:     Store{Kind: StoreSQLite, Location: "./data/cairn.db"},
+			LogLevel:  slog.LevelInfo,
+			LogFormat: LogText,
+		},
+		Addr:            "127.0.0.1:8080",
+		BaseURL:         "http://127.0.0.1:8080",
+		BodyLimit:       16 << 20,
+		MaxBatch:        1000,
+		ShutdownTimeout: 15 * time.Second,
+	}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		edit func(*Serve) // applied to defaults to give the expected config
+	}{
+		{name: "defaults", edit: func(*Serve) {}},
+		{
+			name: "environment over defaults",
+			env: map[string]string{
+				"CAIRN_ADDR": ":9000", "CAIRN_STORE": "mongodb://db:27017/cairn",
+				"CAIRN_BODY_LIMIT": "512KiB", "CAIRN_MAX_BATCH": "50", "CAIRN_LOG_LEVEL": "DEBUG",
+				"CAIRN_LOG_FORMAT": "json", "CAIRN_SHUTDOWN_TIMEOUT": "1m30s",
+				"CAIRN_BASE_URL": "https://lrs.example.com/",
+			},
+			edit: func(s *Serve) {
+				s.Addr = ":9000"
+				s.Store = Store{Kind: StoreMongoDB, Location: "mongodb://db:27017/cairn"}
+				s.BodyLimit = 512 << 10
+				s.MaxBatch = 50
+				s.LogLevel = slog.LevelDebug
+				s.LogFormat = LogJSON
+				s.ShutdownTimeout = 90 * time.Second
+				s.BaseURL = "https://lrs.example.com"
+			},
+		},
+		{
+			name: "flags over environment",
+			args: []string{"--addr", "127.0.0.1:7000", "--store=sqlite:/tmp/x.db", "--body-limit", "2048",
+				"--max-batch", "7", "--log-level", "error", "--log-format", "text", "--shutdown-timeout", "2s",
+				"--base-url", "http://lrs.test:7000"},
+			env: map[string]string{
+				"CAIRN_ADDR": ":9000", "CAIRN_STORE": "mongodb://db:27017/cairn",
+				"CAIRN_BODY_LIMIT": "1MiB", "CAIRN_MAX_BATCH": "50", "CAIRN_LOG_LEVEL": "debug",
+				"CAIRN_LOG_FORMAT": "json", "CAIRN_SHUTDOWN_TIMEOUT": "1m", "CAIRN_BASE_URL": "https://x.example",
+			},
+			edit: func(s *Serve) {
+				s.Addr = "127.0.0.1:7000"
+				s.Store = Store{Kind: StoreSQLite, Location: "/tmp/x.db"}
+				s.BodyLimit = 2048
+				s.MaxBatch = 7
+				s.LogLevel = slog.LevelError
+				s.ShutdownTimeout = 2 * time.Second
+				s.BaseURL = "http://lrs.test:7000"
+			},
+		},
+		{
+			name: "base URL follows the address",
+			args: []string{"--addr", "0.0.0.0:8181"},
+			edit: func(s *Serve) { s.Addr = "0.0.0.0:8181"; s.BaseURL = "http://localhost:8181" },
+		},
+		{
+			name: "empty environment variable counts as unset",
+			env:  map[string]string{"CAIRN_ADDR": "", "CAIRN_STORE": ""},
+			edit: func(*Serve) {},
+		},
+		{
+			name: "store from file, trimmed",
+			env:  map[string]string{"CAIRN_STORE_FILE": "store.secret"},
+			edit: func(s *Serve) {
+				s.Store = Store{Kind: StoreMongoDB, Location: "mongodb://cairn:s3cr%40t@db1:27017,db2:27017/cairn?replicaSet=rs0"}
+			},
+		},
+		{
+			name: "flag over store file",
+			args: []string{"--store", "sqlite:flag.db"},
+			env:  map[string]string{"CAIRN_STORE_FILE": "store.secret"},
+			edit: func(s *Serve) { s.Store = Store{Kind: StoreSQLite, Location: "flag.db"} },
+		},
+		{
+			name: "file suffix ignored for settings that are not secret",
+			env:  map[string]string{"CAIRN_ADDR_FILE": "missing"},
+			edit: func(*Serve) {},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := loadServe(t, tt.args, tt.env)
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			want := defaults
+			tt.edit(&want)
+			if got != want {
+				t.Errorf("got  %+v\nwant %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestServeErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string // each must appear in the error message
+	}{
+		{name: "unsupported store scheme", args: []string{"--store", "postgres://db/cairn"},
+			want: []string{`--store: unsupported scheme "postgres" (want sqlite:PATH or mongodb://…)`}},
+		{name: "store error names the environment variable", env: map[string]string{"CAIRN_STORE": "redis://x"},
+			want: []string{`CAIRN_STORE: unsupported scheme "redis"`}},
+		{name: "store without scheme", args: []string{"--store", "./cairn.db"},
+			want: []string{`--store: no scheme (want sqlite:PATH or mongodb://…)`}},
+		{name: "sqlite without path", args: []string{"--store", "sqlite:"},
+			want: []string{`--store: sqlite: needs a file path`}},
+		{name: "mongodb without host", args: []string{"--store", "mongodb:///cairn"},
+			want: []string{`--store: mongodb: URI has no host`}},
+		{name: "both variable and file", env: map[string]string{"CAIRN_STORE": "sqlite:a.db", "CAIRN_STORE_FILE": "store.secret"},
+			want: []string{"CAIRN_STORE and CAIRN_STORE_FILE are both set; set only one"}},
+		{name: "missing file", env: map[string]string{"CAIRN_STORE_FILE": "nope.secret"},
+			want: []string{`CAIRN_STORE_FILE: cannot read "nope.secret"`}},
+		{name: "empty file", env: map[string]string{"CAIRN_STORE_FILE": "empty.secret"},
+			want: []string{`CAIRN_STORE_FILE: file "empty.secret" is empty`}},
+		{name: "store file content is not echoed", env: map[string]string{"CAIRN_STORE_FILE": "bad-store.secret"},
+			want: []string{`CAIRN_STORE_FILE: unsupported scheme "postgres"`}},
+		{name: "log level", env: map[string]string{"CAIRN_STORE_FILE": "store.secret", "CAIRN_LOG_LEVEL": "loud"},
+			want: []string{`CAIRN_LOG_LEVEL: unknown level "loud" (want debug, info, warn or error)`}},
+		{name: "address without port", args: []string{"--addr", "localhost"},
+			want: []string{`--addr: "localhost" is not HOST:PORT`}},
+		{name: "address with bad port", env: map[string]string{"CAIRN_ADDR": ":http"},
+			want: []string{`CAIRN_ADDR: port "http" is not a number from 0 to 65535`}},
+		{name: "base URL not http", args: []string{"--base-url", "ftp://x"},
+			want: []string{`--base-url: "ftp://x" is not an http:// or https:// URL`}},
+		{name: "base URL with query", args: []string{"--base-url", "http://x/?a=1"},
+			want: []string{`--base-url: "http://x/?a=1" must not have a query or fragment`}},
+		{name: "body limit decimal units", args: []string{"--body-limit", "16MB"},
+			want: []string{`--body-limit: "16MB" is not a size (want bytes, or a whole number with KiB or MiB, e.g. 16MiB)`}},
+		{name: "body limit zero", env: map[string]string{"CAIRN_BODY_LIMIT": "0"},
+			want: []string{`CAIRN_BODY_LIMIT: "0" is out of range`}},
+		{name: "body limit too big", args: []string{"--body-limit", "2GiB"},
+			want: []string{`--body-limit: "2GiB" is out of range (want 1 byte to 1GiB)`}},
+		{name: "max batch not a number", args: []string{"--max-batch", "many"},
+			want: []string{`--max-batch: "many" is not a whole number`}},
+		{name: "max batch zero", args: []string{"--max-batch", "0"},
+			want: []string{`--max-batch: 0 is out of range (want 1 to 1000000)`}},
+		{name: "log format", args: []string{"--log-format", "xml"},
+			want: []string{`--log-format: unknown format "xml" (want text or json)`}},
+		{name: "shutdown timeout without unit", args: []string{"--shutdown-timeout", "15"},
+			want: []string{`--shutdown-timeout: "15" is not a duration (want e.g. 15s or 1m)`}},
+		{name: "shutdown timeout negative", args: []string{"--shutdown-timeout", "-1s"},
+			want: []string{`--shutdown-timeout: "-1s" must be positive`}},
+		{name: "every problem at once", args: []string{"--addr", "x", "--max-batch", "-3"}, env: map[string]string{"CAIRN_LOG_FORMAT": "yaml"},
+			want: []string{`--addr: "x" is not HOST:PORT`, `--max-batch: -3 is out of range`, `CAIRN_LOG_FORMAT: unknown format "yaml"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadServe(t, tt.args, tt.env)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\ndoes not contain %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "s3cr") {
+				t.Errorf("error %q reveals the secret", err)
+			}
+		})
+	}
+}
+
+func TestCommonTakesOnlyCommonFlags(t *testing.T) {
+	fs := flag.NewFlagSet("credentials list", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	load := BindCommon(fs)
+	if err := fs.Parse([]string{"--addr", ":1"}); err == nil {
+		t.Fatal("--addr accepted by a command that does not serve")
+	}
+	if err := fs.Parse([]string{"--store", "sqlite:c.db"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := load(fakeEnv(map[string]string{"CAIRN_STORE": "mongodb://ignored", "CAIRN_LOG_LEVEL": "warn"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Common{Store: Store{Kind: StoreSQLite, Location: "c.db"}, LogLevel: slog.LevelWarn, LogFormat: LogText}
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+func TestWriteSettingsListsEverySetting(t *testing.T) {
+	var b strings.Builder
+	WriteSettings(&b, ServeSettings())
+	text := b.String()
+	for _, s := range ServeSettings() {
+		for _, w := range []string{"--" + s.Flag + " " + s.Meta, s.Env, s.Usage} {
+			if !strings.Contains(text, w) {
+				t.Errorf("usage lacks %q:\n%s", w, text)
+			}
+		}
+	}
+	for _, w := range []string{"CAIRN_STORE_FILE", "(default sqlite:./data/cairn.db)", "(default http://ADDR)", "(default 16MiB)", "(default 15s)"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("usage lacks %q:\n%s", w, text)
+		}
+	}
+	if strings.Contains(text, "CAIRN_ADDR_FILE") {
+		t.Errorf("usage offers a file for a setting that is not secret:\n%s", text)
+	}
+}

@@ -1,0 +1,300 @@
+// Command cairn runs the Cairn Learning Record Store and administers it.
+//
+// Usage: cairn COMMAND [flags]; `cairn help` lists the commands and settings. Exit
+// status: 0 success, 1 failure, 2 invalid command line or settings.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal starts a graceful shutdown, a second one ends the
+		// process at once (default signal handling).
+		<-ctx.Done()
+		stop()
+	}()
+	os.Exit(run(ctx, os.Args[1:], config.OSEnv(), os.Stdout, os.Stderr))
+}
+
+// cli holds what every command writes to and reads from.
+type cli struct {
+	env            config.Env
+	stdout, stderr io.Writer
+}
+
+// command is one sub-command.
+type command struct {
+	name     string // "serve", "credentials create"
+	synopsis string // arguments after the name, for usage text
+	summary  string
+	settings func() []config.Setting
+	// setup registers the command's flags on fs and returns the function that runs it
+	// with the positional arguments once fs is parsed.
+	setup func(c *cli, fs *flag.FlagSet) func(ctx context.Context, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{name: "serve", synopsis: "[flags]", summary: "run the LRS: the xAPI API under /xapi, /healthz and /readyz",
+			settings: config.ServeSettings, setup: setupServe},
+		{name: "credentials create", synopsis: "--name NAME --scopes all[,statements/read,...] [--trusted] [--json]",
+			summary: "create an API credential and print its key and secret", settings: config.CommonSettings, setup: setupCredentialsCreate},
+		{name: "credentials list", synopsis: "[--json]", summary: "list credentials (key, name, scopes, created, last used, revoked)",
+			settings: config.CommonSettings, setup: setupCredentialsList},
+		{name: "credentials revoke", synopsis: "KEY", summary: "revoke a credential; requests made with it fail from then on",
+			settings: config.CommonSettings, setup: setupCredentialsRevoke},
+		{name: "version", summary: "print the version", settings: func() []config.Setting { return nil },
+			setup: func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
+				return func(_ context.Context, args []string) error {
+					if len(args) > 0 {
+						return usageErrorf("unexpected argument %q", args[0])
+					}
+					fmt.Fprintln(c.stdout, versionLine())
+					return nil
+				}
+			}},
+	}
+}
+
+// usageError is a mistake in the command line or the settings (exit status 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// run executes the command line args and returns the exit status.
+func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) int {
+	c := &cli{env: env, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		c.usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		return c.help(args[1:])
+	}
+	cmd, rest, ok := findCommand(args)
+	if !ok {
+		if args[0] == "credentials" {
+			fmt.Fprintf(stderr, "cairn credentials: want a sub-command: create, list or revoke\n")
+			fmt.Fprintln(stderr, "Run 'cairn help' for usage.")
+			return exitUsage
+		}
+		fmt.Fprintf(stderr, "cairn: unknown command %q\nRun 'cairn help' for usage.\n", strings.Join(args[:min(len(args), 2)], " "))
+		return exitUsage
+	}
+
+	fs := flag.NewFlagSet("cairn "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	runCmd := cmd.setup(c, fs)
+	positional, err := parseInterleaved(fs, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		c.commandUsage(stdout, cmd, fs)
+		return exitOK
+	}
+	if err == nil {
+		err = runCmd(ctx, positional)
+	}
+	if err == nil {
+		return exitOK
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(stderr, "cairn %s: %s\n", cmd.name, line)
+	}
+	var ue usageError
+	if errors.As(err, &ue) || isFlagError(err) {
+		fmt.Fprintf(stderr, "Run 'cairn help %s' for usage.\n", cmd.name)
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// flagError marks errors from flag parsing.
+type flagError struct{ error }
+
+func isFlagError(err error) bool {
+	var fe flagError
+	return errors.As(err, &fe)
+}
+
+// parseInterleaved parses flags that may follow positional arguments
+// (`revoke KEY --store …`) and returns the positional ones; "--" ends flag parsing.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, flagError{err}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// findCommand matches the longest command name at the start of args.
+func findCommand(args []string) (command, []string, bool) {
+	for _, cmd := range commands() {
+		words := strings.Fields(cmd.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == cmd.name {
+			return cmd, args[len(words):], true
+		}
+	}
+	return command{}, nil, false
+}
+
+// help prints the overview, or one command's usage; exit status 2 for an unknown command.
+func (c *cli) help(args []string) int {
+	if len(args) == 0 {
+		c.usage(c.stdout)
+		return exitOK
+	}
+	if len(args) == 1 && args[0] == "credentials" {
+		fmt.Fprintln(c.stdout, "Usage:")
+		for _, cmd := range commands() {
+			if strings.HasPrefix(cmd.name, "credentials ") {
+				fmt.Fprintf(c.stdout, "  cairn %s %s\n        %s\n", cmd.name, cmd.synopsis, cmd.summary)
+			}
+		}
+		fmt.Fprintln(c.stdout, "\nRun 'cairn help credentials SUB-COMMAND' for its flags.")
+		return exitOK
+	}
+	cmd, rest, ok := findCommand(args)
+	if !ok || len(rest) > 0 {
+		fmt.Fprintf(c.stderr, "cairn help: unknown command %q\n", strings.Join(args, " "))
+		return exitUsage
+	}
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	cmd.setup(c, fs)
+	c.commandUsage(c.stdout, cmd, fs)
+	return exitOK
+}
+
+// usage writes the overview: commands and settings.
+func (c *cli) usage(w io.Writer) {
+	fmt.Fprint(w, `Cairn is a conformant xAPI 1.0.3 Learning Record Store that captures informal learning.
+
+Usage: cairn COMMAND [flags]
+
+Commands:
+`)
+	for _, cmd := range commands() {
+		fmt.Fprintf(w, "  %-20s %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprintf(w, "  %-20s %s\n", "help [COMMAND]", "show this text, or a command's flags")
+	fmt.Fprint(w, `
+Settings (a flag wins over its environment variable, which wins over the default):
+`)
+	config.WriteSettings(w, config.ServeSettings())
+	fmt.Fprint(w, `
+The credentials commands take --store, --log-level and --log-format.
+A secret setting X can instead be read from the file named by X_FILE (surrounding
+white space is trimmed); setting both X and X_FILE is an error.
+
+Exit status: 0 success, 1 failure, 2 invalid command line or settings.
+`)
+}
+
+// commandUsage writes one command's synopsis, own flags and settings.
+func (c *cli) commandUsage(w io.Writer, cmd command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: cairn %s %s\n\n%s.\n", cmd.name, cmd.synopsis, capitalize(cmd.summary))
+	settings := cmd.settings()
+	isSetting := map[string]bool{}
+	for _, s := range settings {
+		isSetting[s.Flag] = true
+	}
+	header := false
+	fs.VisitAll(func(f *flag.Flag) {
+		if isSetting[f.Name] {
+			return
+		}
+		if !header {
+			fmt.Fprint(w, "\nFlags:\n")
+			header = true
+		}
+		meta, usage := flag.UnquoteUsage(f)
+		fmt.Fprintf(w, "  --%s\n        %s\n", strings.TrimSpace(f.Name+" "+meta), usage)
+	})
+	if len(settings) > 0 {
+		fmt.Fprint(w, "\nSettings (flag, environment variable):\n")
+		config.WriteSettings(w, settings)
+	}
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// versionLine returns "cairn VERSION (REVISION) GOVERSION OS/ARCH" from the build
+// information the Go toolchain embeds in the binary.
+func versionLine() string {
+	version, revision := "(devel)", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		modified := false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				revision = s.Value[:min(12, len(s.Value))]
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+		if revision != "" && modified {
+			revision += "+modified"
+		}
+	}
+	line := "cairn " + version
+	if revision != "" {
+		line += " (" + revision + ")"
+	}
+	return fmt.Sprintf("%s %s %s/%s", line, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// shortVersion is the version that the HTTP API reports.
+func shortVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

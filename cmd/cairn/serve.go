@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+
+	"github.com/cairn-lrs/cairn/capture"
+	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
+	"github.com/cairn-lrs/cairn/web"
+)
+
+// credentialHint tells an operator how to make the first credential.
+const credentialHint = "cairn credentials create --name NAME --scopes all"
+
+func setupServe(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
+	load := config.BindServe(fs)
+	return func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usageErrorf("unexpected argument %q", args[0])
+		}
+		cfg, err := load(c.env)
+		if err != nil {
+			return usageError{err}
+		}
+		return serve(ctx, c, cfg)
+	}
+}
+
+// serve runs the LRS until ctx is done (SIGINT or SIGTERM), then stops accepting
+// connections, lets requests in flight finish within cfg.ShutdownTimeout and closes
+// the store, which makes every acknowledged write durable. It returns an error when
+// the server cannot start or the shutdown is not clean.
+func serve(ctx context.Context, c *cli, cfg config.Serve) error {
+	logger := newLogger(c.stderr, cfg.Common)
+	store, err := openStore(ctx, cfg.Store, logger)
+	if err != nil {
+		return err
+	}
+	closeStore := func() error {
+		if err := store.Close(); err != nil {
+			return fmt.Errorf("close store: %s", cfg.Store.Scrub(err.Error()))
+		}
+		return nil
+	}
+
+	credentials := capture.NewCredentialService(store, cfg.BaseURL, nil)
+	if creds, err := credentials.List(ctx); err != nil {
+		logger.Warn("cannot list credentials", "err", err)
+	} else if len(creds) == 0 {
+		logger.Warn("no credentials yet: every xAPI request will be refused until one exists; create one with: "+credentialHint,
+			"store", cfg.Store)
+	}
+
+	app := web.New(web.Config{
+		Statements: capture.NewStatementService(capture.StatementServiceConfig{
+			Store: store, MaxBatch: cfg.MaxBatch, Logger: logger,
+		}),
+		Documents:   capture.NewDocumentService(store, nil),
+		Credentials: credentials,
+		Ready:       store.Ping,
+		Logger:      logger,
+		BodyLimit:   cfg.BodyLimit,
+		Version:     shortVersion(),
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return errors.Join(fmt.Errorf("listen: %w", err), closeStore())
+	}
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+	logger.Info("cairn started", "addr", ln.Addr().String(), "store_kind", cfg.Store.Kind, "store", cfg.Store,
+		"base_url", cfg.BaseURL, "version", shortVersion())
+
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		// The listener failed before any signal: nothing is in flight any more.
+		logger.Error("server stopped", "err", err)
+		return errors.Join(fmt.Errorf("serve: %w", err), closeStore())
+	}
+
+	logger.Info("cairn stopping", "reason", context.Cause(ctx), "timeout", cfg.ShutdownTimeout)
+	var errs []error
+	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+		errs = append(errs, fmt.Errorf("shutdown: requests still running after %s: %w", cfg.ShutdownTimeout, err))
+	}
+	if err := closeStore(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		logger.Error("cairn stopped uncleanly", "err", err)
+		return err
+	}
+	logger.Info("cairn stopped")
+	return nil
+}
