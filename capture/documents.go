@@ -114,16 +114,20 @@ func (s *DocumentService) Put(ctx context.Context, w DocumentWrite) (string, err
 }
 
 func (s *DocumentService) replace(ctx context.Context, w DocumentWrite) (string, error) {
-	cond := w.Cond
 	if w.Key.Kind != KindState && !w.HasCond {
-		cond = Precondition{IfNoneMatch: true}
-		etag, err := s.write(ctx, w.Key, w.ContentType, w.Content, cond)
-		if ErrorCode(err) == CodePreconditionFailed {
+		// A profile PUT must carry a precondition (xAPI 1.0.3 Communication 3.1): 409
+		// when it would overwrite, 400 otherwise; either way nothing is written.
+		_, err := s.store.Document(ctx, w.Key)
+		switch ErrorCode(err) {
+		case "":
 			return "", Errorf(CodeConflict, "the document exists: send If-Match with its ETag to replace it, or If-None-Match: * to create only")
+		case CodeNotFound:
+			return "", Errorf(CodeInvalid, "If-Match or If-None-Match: a PUT to a profile must carry one (If-None-Match: * to create)")
+		default:
+			return "", err
 		}
-		return etag, err
 	}
-	return s.write(ctx, w.Key, w.ContentType, w.Content, cond)
+	return s.write(ctx, w.Key, w.ContentType, w.Content, w.Cond)
 }
 
 func (s *DocumentService) write(ctx context.Context, key DocumentKey, ct string, content []byte, cond Precondition) (string, error) {

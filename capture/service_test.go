@@ -432,7 +432,14 @@ func TestDocuments(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	key := capture.DocumentKey{Kind: capture.KindActivityProfile, ActivityID: "https://example.com/a", ID: "prefs"}
-	etag, err := e.docs.Put(ctx, capture.DocumentWrite{Key: key, ContentType: "application/json", Content: []byte(`{"a":1}`)})
+	_, err := e.docs.Put(ctx, capture.DocumentWrite{Key: key, ContentType: "application/json", Content: []byte(`{"a":1}`)})
+	if capture.ErrorCode(err) != capture.CodeInvalid {
+		t.Fatalf("profile PUT without a precondition: got %v, want invalid", err)
+	}
+	if _, err := e.docs.Get(ctx, key); capture.ErrorCode(err) != capture.CodeNotFound {
+		t.Fatalf("a rejected PUT stored the document: %v", err)
+	}
+	etag, err := e.docs.Put(ctx, capture.DocumentWrite{Key: key, ContentType: "application/json", Content: []byte(`{"a":1}`), Cond: capture.Precondition{IfNoneMatch: true}, HasCond: true})
 	if err != nil {
 		t.Fatal(err)
 	}
