@@ -1,0 +1,137 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; migrations[i] brings the schema from version i to
+// version i+1. Applied migrations are never edited: a change is a new entry.
+//
+// Statement match keys live in stmt_keys, one row per (key, statement) with a flag
+// set that says whether the key is the statement's own (1), inherited through its
+// StatementRef chain (2), or both (3). A query for keys k1..kn drives from the
+// (kid, seq) primary key of k1 in Seq order and probes the others by (kid, seq); it
+// matches when some flag is common to all rows (own keys only, or inherited keys
+// only). Each statement appears once per key, so "ORDER BY seq LIMIT n" stops after
+// n rows without a DISTINCT. Key strings are interned in key_ids so that the index
+// rows stay a few bytes long.
+var migrations = []string{
+	// 1: initial schema.
+	`
+CREATE TABLE statements (
+	seq         INTEGER PRIMARY KEY,
+	id          TEXT    NOT NULL UNIQUE,
+	stored      INTEGER NOT NULL,          -- unix nanoseconds, UTC
+	raw         BLOB    NOT NULL,
+	hash        TEXT    NOT NULL,
+	ref_target  TEXT,                      -- NULL when the object is not a StatementRef
+	void_target TEXT,                      -- NULL unless the statement voids another
+	voided      INTEGER NOT NULL DEFAULT 0,
+	origin      TEXT    NOT NULL DEFAULT '',
+	attach      TEXT,                      -- JSON array of attachment sha2, NULL when none
+	keys        TEXT    NOT NULL,          -- JSON array of own match keys
+	ikeys       TEXT                       -- JSON array of inherited match keys, NULL when none
+);
+CREATE INDEX statements_stored ON statements (stored);
+CREATE INDEX statements_ref_target ON statements (ref_target) WHERE ref_target IS NOT NULL;
+CREATE INDEX statements_void_target ON statements (void_target) WHERE void_target IS NOT NULL;
+
+CREATE TABLE key_ids (
+	id  INTEGER PRIMARY KEY,
+	key TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE stmt_keys (
+	kid INTEGER NOT NULL,
+	seq INTEGER NOT NULL,
+	f   INTEGER NOT NULL,                  -- 1 own, 2 inherited, 3 both
+	PRIMARY KEY (kid, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE attachments (
+	sha2         TEXT PRIMARY KEY,
+	content_type TEXT NOT NULL,
+	content      BLOB NOT NULL
+);
+
+CREATE TABLE activities (
+	id         TEXT PRIMARY KEY,
+	definition BLOB
+);
+
+CREATE TABLE documents (
+	kind         TEXT    NOT NULL,
+	activity_id  TEXT    NOT NULL,
+	agent_key    TEXT    NOT NULL,
+	registration TEXT    NOT NULL,
+	doc_id       TEXT    NOT NULL,
+	content_type TEXT    NOT NULL,
+	content      BLOB    NOT NULL,
+	etag         TEXT    NOT NULL,
+	updated      INTEGER NOT NULL          -- unix nanoseconds, UTC
+);
+-- The unique key doubles as the list index: every scope is a prefix of it and the
+-- ids come out sorted.
+CREATE UNIQUE INDEX documents_key ON documents (kind, activity_id, agent_key, registration, doc_id);
+
+CREATE TABLE credentials (
+	key          TEXT PRIMARY KEY,
+	name         TEXT    NOT NULL,
+	secret_hash  TEXT    NOT NULL,
+	scopes       TEXT    NOT NULL,         -- JSON array
+	trusted      INTEGER NOT NULL,
+	created_at   INTEGER NOT NULL,         -- unix nanoseconds, UTC
+	last_used_at INTEGER,
+	revoked_at   INTEGER
+);
+
+-- meta holds store-wide flags. stored_monotonic stays 1 while every statement's
+-- stored time is at least that of the statement before it in seq order; queries then
+-- turn since/until into seq bounds.
+CREATE TABLE meta (
+	name  TEXT PRIMARY KEY,
+	value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (name, value) VALUES ('stored_monotonic', 1);
+`,
+}
+
+// migrate brings the schema to the newest version in one transaction. A database at
+// the newest version is left untouched; one newer than this code is an error.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var version int
+	switch err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&version); err {
+	case nil:
+	case sql.ErrNoRows:
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+			return err
+		}
+	default:
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this program's %d", version, len(migrations))
+	}
+	if version == len(migrations) {
+		return nil
+	}
+	for i := version; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(migrations)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
