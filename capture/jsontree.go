@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Strict JSON reading and canonical JSON writing for statement trees (objects are
@@ -18,84 +15,6 @@ import (
 
 // maxJSONDepth bounds nesting so that hostile input cannot exhaust the stack.
 const maxJSONDepth = 512
-
-// decodeJSONTree parses one JSON value from body, keeping numbers as json.Number. It
-// fails on malformed JSON, invalid UTF-8, duplicate keys in an object, nesting deeper
-// than maxJSONDepth and trailing data. The error message says where.
-func decodeJSONTree(body []byte) (any, error) {
-	if !utf8.Valid(body) {
-		return nil, errors.New("body is not valid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	v, err := readJSONValue(dec, "", 0)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("unexpected data after the JSON value")
-	}
-	return v, nil
-}
-
-func readJSONValue(dec *json.Decoder, path string, depth int) (any, error) {
-	if depth > maxJSONDepth {
-		return nil, fmt.Errorf("%s: nested too deeply", pathOrRoot(path))
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		if err == io.EOF {
-			return nil, fmt.Errorf("%s: unexpected end of JSON", pathOrRoot(path))
-		}
-		return nil, fmt.Errorf("%s: malformed JSON: %v", pathOrRoot(path), err)
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			obj := map[string]any{}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, fmt.Errorf("%s: malformed JSON: %v", pathOrRoot(path), err)
-				}
-				key, ok := kt.(string)
-				if !ok {
-					return nil, fmt.Errorf("%s: malformed JSON object key", pathOrRoot(path))
-				}
-				kpath := joinPath(path, key)
-				if _, dup := obj[key]; dup {
-					return nil, fmt.Errorf("%s: duplicate key", kpath)
-				}
-				v, err := readJSONValue(dec, kpath, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				obj[key] = v
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("%s: malformed JSON: %v", pathOrRoot(path), err)
-			}
-			return obj, nil
-		case '[':
-			arr := []any{}
-			for i := 0; dec.More(); i++ {
-				v, err := readJSONValue(dec, fmt.Sprintf("%s[%d]", path, i), depth+1)
-				if err != nil {
-					return nil, err
-				}
-				arr = append(arr, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("%s: malformed JSON: %v", pathOrRoot(path), err)
-			}
-			return arr, nil
-		}
-		return nil, fmt.Errorf("%s: malformed JSON", pathOrRoot(path))
-	default:
-		return t, nil // string, json.Number, bool or nil
-	}
-}
 
 func pathOrRoot(path string) string {
 	if path == "" {
@@ -240,8 +159,7 @@ func writeCanonicalJSON(b *bytes.Buffer, v any) {
 }
 
 func writeJSONString(b *bytes.Buffer, s string) {
-	raw, _ := json.Marshal(s) // a string always marshals
-	b.Write(raw)
+	b.Write(appendJSONString(b.AvailableBuffer(), s))
 }
 
 // canonicalJSON returns writeCanonicalJSON's output as a string.

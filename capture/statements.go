@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +27,9 @@ type StatementService struct {
 	maxBatch int
 	maxLimit int
 	log      *slog.Logger
+
+	placeholder     string // stands for the stored time until the write lock is held
+	placeholderJSON []byte
 
 	writeMu    sync.Mutex
 	lastStored time.Time
@@ -56,6 +60,14 @@ func NewStatementService(cfg StatementServiceConfig) *StatementService {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	// A random token of the stored time's width: it cannot collide with client content.
+	tok := make([]byte, len(storedLayout))
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	for i := range tok {
+		tok[i] = alphabet[rand.IntN(len(alphabet))]
+	}
+	s.placeholder = string(tok)
+	s.placeholderJSON = []byte(`"` + s.placeholder + `"`)
 	return s
 }
 
@@ -74,11 +86,18 @@ const voidedVerb = "http://adlnet.gov/expapi/verbs/voided"
 type prepared struct {
 	stmt       Statement
 	id         string
+	clientID   bool // the client chose the id, so it may already be stored
 	hash       string
 	keys       []string
 	refTarget  string
 	voidTarget string
+	raw        []byte           // encoded with the placeholder where the stored time goes
+	defs       []ActivityRecord // activity definitions it carries (define scope only)
 }
+
+// storedLayout formats stored times at a fixed width, so the encoded statement can be
+// made before the write lock and the time written into it under the lock.
+const storedLayout = "2006-01-02T15:04:05.000000Z"
 
 // Write validates and stores the statements atomically and returns their ids in order
 // (xAPI 1.0.3 Communication 2.1.1–2.1.2). Identical repeats of stored statements are
@@ -107,6 +126,7 @@ func (s *StatementService) Write(ctx context.Context, req WriteRequest) ([]strin
 		}
 		id, _ := st["id"].(string)
 		id = strings.ToLower(id)
+		clientID := id != "" || req.PutID != ""
 		if req.PutID != "" {
 			if id != "" && id != strings.ToLower(req.PutID) {
 				return nil, Errorf(CodeInvalid, "id: %q does not match the statementId parameter %q", id, req.PutID)
@@ -124,13 +144,31 @@ func (s *StatementService) Write(ctx context.Context, req WriteRequest) ([]strin
 		if !req.Principal.Credential.Trusted || st["authority"] == nil {
 			st["authority"] = req.Principal.Authority
 		}
-		items[i] = prepared{stmt: st, id: id, hash: StatementHash(st), refTarget: RefTarget(st), voidTarget: VoidTarget(st)}
+		items[i] = prepared{stmt: st, id: id, clientID: clientID, hash: StatementHash(st), refTarget: RefTarget(st), voidTarget: VoidTarget(st)}
 	}
 	if err := ValidateAttachmentParts(req.Statements, req.Attachments); err != nil {
 		return nil, err
 	}
+	// Everything that needs no stored state is done here, outside the write lock, so
+	// concurrent writes use every core; the lock covers only checks and the insert.
 	for i := range items {
-		items[i].keys = MatchKeys(items[i].stmt)
+		it := &items[i]
+		it.keys = MatchKeys(it.stmt)
+		if req.Principal.CanDefine() {
+			it.defs = ActivityDefinitions(it.stmt)
+		}
+		it.stmt["stored"] = s.placeholder
+		if _, ok := it.stmt["timestamp"]; !ok {
+			it.stmt["timestamp"] = s.placeholder
+		}
+		if _, ok := it.stmt["version"]; !ok {
+			it.stmt["version"] = "1.0.0"
+		}
+		raw, err := marshalStatement(it.stmt)
+		if err != nil {
+			return nil, Internal(err, "cannot encode a statement")
+		}
+		it.raw = raw
 	}
 	ids := make([]string, n)
 	for i := range items {
@@ -162,14 +200,19 @@ func (s *StatementService) commit(ctx context.Context, req WriteRequest, items [
 
 	lookup := make([]string, 0, len(items)*2)
 	for _, it := range items {
-		lookup = append(lookup, it.id)
+		if it.clientID { // a fresh random UUID cannot be stored already
+			lookup = append(lookup, it.id)
+		}
 		if it.voidTarget != "" {
 			lookup = append(lookup, it.voidTarget)
 		}
 	}
-	stored, err := s.store.StatementsByID(ctx, lookup)
-	if err != nil {
-		return err
+	stored := map[string]StatementRecord{}
+	if len(lookup) > 0 {
+		var err error
+		if stored, err = s.store.StatementsByID(ctx, lookup); err != nil {
+			return err
+		}
 	}
 	inBatch := make(map[string]*prepared, len(items))
 	for i := range items {
@@ -202,28 +245,16 @@ func (s *StatementService) commit(ctx context.Context, req WriteRequest, items [
 	if !now.After(s.lastStored) {
 		now = s.lastStored.Add(time.Microsecond)
 	}
-	storedAt := now.Format(time.RFC3339Nano)
+	storedAt := []byte(`"` + now.Format(storedLayout) + `"`)
 
 	batch := InsertBatch{Statements: make([]StatementRecord, 0, len(fresh))}
 	var activityIDs []string
 	defs := map[string]json.RawMessage{}
 	needed := map[string]bool{}
 	for _, it := range fresh {
-		st := it.stmt
-		st["stored"] = storedAt
-		if _, ok := st["timestamp"]; !ok {
-			st["timestamp"] = storedAt
-		}
-		if _, ok := st["version"]; !ok {
-			st["version"] = "1.0.0"
-		}
-		raw, err := marshalStatement(st)
-		if err != nil {
-			return Internal(err, "cannot encode a statement")
-		}
-		shas := AttachmentSHA2s(st)
+		raw := bytes.ReplaceAll(it.raw, s.placeholderJSON, storedAt)
 		var kept []string
-		for _, sha := range shas {
+		for _, sha := range AttachmentSHA2s(it.stmt) {
 			if _, ok := req.Attachments[sha]; ok && !slices.Contains(kept, sha) {
 				kept = append(kept, sha)
 				needed[sha] = true
@@ -233,14 +264,12 @@ func (s *StatementService) commit(ctx context.Context, req WriteRequest, items [
 			ID: it.id, Stored: now, Raw: raw, Hash: it.hash, Keys: it.keys,
 			RefTarget: it.refTarget, VoidTarget: it.voidTarget, AttachSHA2: kept, Origin: req.Origin,
 		})
-		if req.Principal.CanDefine() {
-			for _, a := range ActivityDefinitions(st) {
-				if prev, ok := defs[a.ID]; ok {
-					defs[a.ID] = MergeActivityDefinition(prev, a.Definition)
-				} else {
-					defs[a.ID] = a.Definition
-					activityIDs = append(activityIDs, a.ID)
-				}
+		for _, a := range it.defs {
+			if prev, ok := defs[a.ID]; ok {
+				defs[a.ID] = MergeActivityDefinition(prev, a.Definition)
+			} else {
+				defs[a.ID] = a.Definition
+				activityIDs = append(activityIDs, a.ID)
 			}
 		}
 	}
@@ -256,6 +285,9 @@ func (s *StatementService) commit(ctx context.Context, req WriteRequest, items [
 			def := defs[id]
 			if k, ok := known[id]; ok && len(k.Definition) > 0 {
 				def = MergeActivityDefinition(k.Definition, def)
+				if bytes.Equal(def, k.Definition) {
+					continue // nothing new: most statements repeat a known definition
+				}
 			}
 			batch.Activities = append(batch.Activities, ActivityRecord{ID: id, Definition: def})
 		}
@@ -270,15 +302,9 @@ func (s *StatementService) commit(ctx context.Context, req WriteRequest, items [
 	return nil
 }
 
-// marshalStatement encodes a statement without escaping HTML characters.
+// marshalStatement encodes a statement as compact JSON (sorted keys, no HTML escaping).
 func marshalStatement(st Statement) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(st); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return appendJSON(make([]byte, 0, 1024), st), nil
 }
 
 // ReadRequest is one GET of the Statements resource.

@@ -26,6 +26,10 @@ type Config struct {
 	Logger      *slog.Logger
 	BodyLimit   int    // max request body bytes; 0 → 16 MiB
 	Version     string // Cairn's version for /about extensions (may be "")
+	// WriteConcurrency bounds the statement writes decoded and validated at once
+	// (0 → 4). Writes commit one at a time anyway, so admitting more only holds more
+	// decoded batches in memory; the others wait for a slot.
+	WriteConcurrency int
 }
 
 const (
@@ -45,9 +49,10 @@ const (
 
 // server holds the configuration the handlers share.
 type server struct {
-	cfg       Config
-	log       *slog.Logger
-	bodyLimit int
+	cfg        Config
+	log        *slog.Logger
+	bodyLimit  int
+	writeSlots chan struct{}
 }
 
 // handlerFunc serves one xAPI method of a resource once the request is decoded, its
@@ -73,6 +78,10 @@ func New(cfg Config) *fiber.App {
 	if s.bodyLimit <= 0 {
 		s.bodyLimit = defaultBodyLimit
 	}
+	if cfg.WriteConcurrency <= 0 {
+		cfg.WriteConcurrency = 4
+	}
+	s.writeSlots = make(chan struct{}, cfg.WriteConcurrency)
 	app := fiber.New(fiber.Config{
 		ErrorHandler:          s.handleError,
 		BodyLimit:             s.bodyLimit,

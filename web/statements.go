@@ -123,6 +123,11 @@ func (s *server) putStatement(c *fiber.Ctx, r *xapiRequest) error {
 	if !isUUID(id) {
 		return capture.Errorf(capture.CodeInvalid, "parameter statementId: %q is not a UUID", id)
 	}
+	release, err := s.writeSlot(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	stmts, batch, parts, err := statementsContent(r)
 	if err != nil {
 		return err
@@ -145,6 +150,11 @@ func (s *server) postStatements(c *fiber.Ctx, r *xapiRequest) error {
 	if err := r.allowParams(); err != nil {
 		return err
 	}
+	release, err := s.writeSlot(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	stmts, _, parts, err := statementsContent(r)
 	if err != nil {
 		return err
@@ -164,6 +174,17 @@ func (s *server) postStatements(c *fiber.Ctx, r *xapiRequest) error {
 	}
 	c.Set(fiber.HeaderContentType, jsonContentType)
 	return c.Status(http.StatusOK).Send(body)
+}
+
+// writeSlot waits for one of the WriteConcurrency slots and returns its release;
+// CodeUnavailable when the request is cancelled first.
+func (s *server) writeSlot(c *fiber.Ctx) (func(), error) {
+	select {
+	case s.writeSlots <- struct{}{}:
+		return func() { <-s.writeSlots }, nil
+	case <-c.UserContext().Done():
+		return nil, capture.Errorf(capture.CodeUnavailable, "the request ended while waiting to write")
+	}
 }
 
 // statementsContent decodes the content of a Statements PUT or POST: application/json,
