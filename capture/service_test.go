@@ -476,3 +476,49 @@ func TestDocuments(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupCommitIsolatesWrites runs many concurrent writes, some of which must fail
+// (a conflicting id) and some of which repeat one client id: every write gets its own
+// outcome, and each id is stored once.
+func TestGroupCommitIsolatesWrites(t *testing.T) {
+	e := newEnv(t)
+	taken := fixture(t, "statement.json")
+	taken["id"] = "2b2a4d3e-5f60-4c71-8d92-a3b4c5d6e7f8"
+	e.mustWrite(t, taken)
+
+	const writers = 24
+	var wg sync.WaitGroup
+	errs := make([]error, writers)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var st capture.Statement
+			switch w % 3 {
+			case 0: // conflicts with the stored statement
+				st = fixture(t, "other.json")
+				st["id"] = taken["id"]
+			case 1: // the same new id from several writers, same content
+				st = fixture(t, "other.json")
+				st["id"] = "3b2a4d3e-5f60-4c71-8d92-a3b4c5d6e7f8"
+			default:
+				st = fixture(t, "other.json")
+			}
+			_, errs[w] = e.write(t, e.all, st)
+		}()
+	}
+	wg.Wait()
+	for w, err := range errs {
+		want := capture.Code("")
+		if w%3 == 0 {
+			want = capture.CodeConflict
+		}
+		if capture.ErrorCode(err) != want {
+			t.Errorf("writer %d: got %v, want %q", w, err, want)
+		}
+	}
+	// 1 taken + 1 shared id + 8 fresh.
+	if n, _ := e.store.LastSeq(context.Background()); n != 10 {
+		t.Errorf("stored %d statements, want 10", n)
+	}
+}

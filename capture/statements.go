@@ -31,6 +31,9 @@ type StatementService struct {
 	placeholder     string // stands for the stored time until the write lock is held
 	placeholderJSON []byte
 
+	queueMu sync.Mutex
+	queue   []*writeJob // writes waiting for the write lock
+
 	writeMu    sync.Mutex
 	lastStored time.Time
 	inFlight   atomic.Int64 // stored time (unix nanos) of the write being committed, 0 when none
@@ -193,18 +196,92 @@ func prefixError(prefix string, err error) error {
 	return err
 }
 
-// commit checks the write against what is stored and inserts it, under the write lock.
-func (s *StatementService) commit(ctx context.Context, req WriteRequest, items []prepared) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+// writeJob is one Write waiting to be committed.
+type writeJob struct {
+	ctx   context.Context
+	req   WriteRequest
+	items []prepared
+	done  chan error // receives the outcome once
+}
 
-	lookup := make([]string, 0, len(items)*2)
-	for _, it := range items {
-		if it.clientID { // a fresh random UUID cannot be stored already
-			lookup = append(lookup, it.id)
+// commit stores items with group commit: concurrent writes queue up, and whoever
+// holds the write lock commits everything queued in one store transaction, so that
+// many small writes share one WAL commit. Each write is still checked on its own, and
+// its own error is returned to it; a write never fails because of another.
+func (s *StatementService) commit(ctx context.Context, req WriteRequest, items []prepared) error {
+	job := &writeJob{ctx: ctx, req: req, items: items, done: make(chan error, 1)}
+	s.queueMu.Lock()
+	s.queue = append(s.queue, job)
+	s.queueMu.Unlock()
+
+	s.writeMu.Lock()
+	select {
+	case err := <-job.done: // an earlier holder of the lock committed it
+		s.writeMu.Unlock()
+		return err
+	default:
+	}
+	s.queueMu.Lock()
+	jobs := s.queue
+	s.queue = nil
+	s.queueMu.Unlock()
+	s.commitGroup(jobs)
+	s.writeMu.Unlock()
+	return <-job.done
+}
+
+// answer gives j its outcome unless it has one; only the write lock's holder calls it.
+func answer(j *writeJob, err error) {
+	if len(j.done) == 0 {
+		j.done <- err
+	}
+}
+
+// maxGroupStatements bounds the statements of one group commit.
+const maxGroupStatements = 5000
+
+// commitGroup checks each job against the store and commits those that pass, in
+// groups of at most maxGroupStatements. The caller holds writeMu.
+func (s *StatementService) commitGroup(jobs []*writeJob) {
+	for len(jobs) > 0 {
+		n, size := 0, 0
+		for n < len(jobs) && (n == 0 || size+len(jobs[n].items) <= maxGroupStatements) {
+			size += len(jobs[n].items)
+			n++
 		}
-		if it.voidTarget != "" {
-			lookup = append(lookup, it.voidTarget)
+		group := jobs[:n]
+		jobs = jobs[n:]
+		err := s.commitJobs(group)
+		if err != nil && len(group) > 1 {
+			// One bad write must not sink the others: retry them one by one.
+			for _, j := range group {
+				if len(j.done) == 0 {
+					answer(j, s.commitJobs([]*writeJob{j}))
+				}
+			}
+			continue
+		}
+		for _, j := range group {
+			answer(j, err)
+		}
+	}
+}
+
+// commitJobs checks jobs against what is stored and inserts the fresh statements of
+// those that pass in one transaction. A job that fails a check gets its error on
+// done and is left out; the returned error is the insert's, for every job not yet
+// answered.
+func (s *StatementService) commitJobs(jobs []*writeJob) error {
+	ctx := jobs[0].ctx
+	var lookup []string
+	for _, j := range jobs {
+		for _, it := range j.items {
+			if it.clientID { // a fresh random UUID cannot be stored already
+				lookup = append(lookup, it.id)
+			}
+			if it.voidTarget != "" {
+				lookup = append(lookup, it.voidTarget)
+			}
 		}
 	}
 	stored := map[string]StatementRecord{}
@@ -214,67 +291,56 @@ func (s *StatementService) commit(ctx context.Context, req WriteRequest, items [
 			return err
 		}
 	}
-	inBatch := make(map[string]*prepared, len(items))
-	for i := range items {
-		inBatch[items[i].id] = &items[i]
-	}
-	fresh := make([]*prepared, 0, len(items))
-	for i := range items {
-		it := &items[i]
-		if old, ok := stored[it.id]; ok {
-			if old.Hash != it.hash {
-				return Errorf(CodeConflict, "statement %s is already stored with other content", it.id)
-			}
-			continue
-		}
-		if it.voidTarget != "" {
-			if t, ok := stored[it.voidTarget]; ok && t.VoidTarget != "" {
-				return Errorf(CodeInvalid, "object.id: statement %s is a voiding statement and cannot be voided", it.voidTarget)
-			}
-			if t, ok := inBatch[it.voidTarget]; ok && t.voidTarget != "" {
-				return Errorf(CodeInvalid, "object.id: statement %s is a voiding statement and cannot be voided", it.voidTarget)
-			}
-		}
-		fresh = append(fresh, it)
-	}
-	if len(fresh) == 0 {
-		return nil
-	}
 
 	now := s.now().UTC().Truncate(time.Microsecond)
 	if !now.After(s.lastStored) {
 		now = s.lastStored.Add(time.Microsecond)
 	}
-	storedAt := []byte(`"` + now.Format(storedLayout) + `"`)
+	// Each statement gets its own stored time, a microsecond apart, so that a client
+	// paging with since= on stored times never has to split equal times.
+	at := now.Add(-time.Microsecond)
 
-	batch := InsertBatch{Statements: make([]StatementRecord, 0, len(fresh))}
+	batch := InsertBatch{}
 	var activityIDs []string
 	defs := map[string]json.RawMessage{}
-	needed := map[string]bool{}
-	for _, it := range fresh {
-		raw := bytes.ReplaceAll(it.raw, s.placeholderJSON, storedAt)
-		var kept []string
-		for _, sha := range AttachmentSHA2s(it.stmt) {
-			if _, ok := req.Attachments[sha]; ok && !slices.Contains(kept, sha) {
-				kept = append(kept, sha)
-				needed[sha] = true
-			}
+	needed := map[string]Attachment{}
+	group := map[string]*prepared{} // statements this group stores, by id
+	for _, j := range jobs {
+		fresh, err := checkJob(j, stored, group)
+		if err != nil {
+			answer(j, err)
+			continue
 		}
-		batch.Statements = append(batch.Statements, StatementRecord{
-			ID: it.id, Stored: now, Raw: raw, Hash: it.hash, Keys: it.keys,
-			RefTarget: it.refTarget, VoidTarget: it.voidTarget, AttachSHA2: kept, Origin: req.Origin,
-		})
-		for _, a := range it.defs {
-			if prev, ok := defs[a.ID]; ok {
-				defs[a.ID] = MergeActivityDefinition(prev, a.Definition)
-			} else {
-				defs[a.ID] = a.Definition
-				activityIDs = append(activityIDs, a.ID)
+		for _, it := range fresh {
+			group[it.id] = it
+			at = at.Add(time.Microsecond)
+			raw := bytes.ReplaceAll(it.raw, s.placeholderJSON, []byte(`"`+at.Format(storedLayout)+`"`))
+			var kept []string
+			for _, sha := range AttachmentSHA2s(it.stmt) {
+				if a, ok := j.req.Attachments[sha]; ok && !slices.Contains(kept, sha) {
+					kept = append(kept, sha)
+					needed[sha] = a
+				}
+			}
+			batch.Statements = append(batch.Statements, StatementRecord{
+				ID: it.id, Stored: at, Raw: raw, Hash: it.hash, Keys: it.keys,
+				RefTarget: it.refTarget, VoidTarget: it.voidTarget, AttachSHA2: kept, Origin: j.req.Origin,
+			})
+			for _, a := range it.defs {
+				if prev, ok := defs[a.ID]; ok {
+					defs[a.ID] = MergeActivityDefinition(prev, a.Definition)
+				} else {
+					defs[a.ID] = a.Definition
+					activityIDs = append(activityIDs, a.ID)
+				}
 			}
 		}
 	}
-	for sha := range needed {
-		batch.Attachments = append(batch.Attachments, req.Attachments[sha])
+	if len(batch.Statements) == 0 {
+		return nil
+	}
+	for _, a := range needed {
+		batch.Attachments = append(batch.Attachments, a)
 	}
 	if len(activityIDs) > 0 {
 		known, err := s.store.Activities(ctx, activityIDs)
@@ -298,8 +364,45 @@ func (s *StatementService) commit(ctx context.Context, req WriteRequest, items [
 	if err := s.store.InsertStatements(ctx, batch); err != nil {
 		return err
 	}
-	s.lastStored = now
+	s.lastStored = at
 	return nil
+}
+
+// checkJob applies the id and voiding rules (xAPI 1.0.3 Data 2.2, 2.3.2) to one write
+// against stored statements and those the group already takes, and returns the
+// statements to insert: identical repeats are dropped, a stored id with other content
+// → CodeConflict, voiding a voiding statement → CodeInvalid.
+func checkJob(j *writeJob, stored map[string]StatementRecord, group map[string]*prepared) ([]*prepared, error) {
+	inJob := make(map[string]*prepared, len(j.items))
+	for i := range j.items {
+		inJob[j.items[i].id] = &j.items[i]
+	}
+	fresh := make([]*prepared, 0, len(j.items))
+	for i := range j.items {
+		it := &j.items[i]
+		if old, ok := stored[it.id]; ok {
+			if old.Hash != it.hash {
+				return nil, Errorf(CodeConflict, "statement %s is already stored with other content", it.id)
+			}
+			continue
+		}
+		if other, ok := group[it.id]; ok {
+			if other.hash != it.hash {
+				return nil, Errorf(CodeConflict, "statement %s is already stored with other content", it.id)
+			}
+			continue
+		}
+		if vt := it.voidTarget; vt != "" {
+			t, inStore := stored[vt]
+			b, inThis := inJob[vt]
+			g, inGroup := group[vt]
+			if (inStore && t.VoidTarget != "") || (inThis && b.voidTarget != "") || (inGroup && g.voidTarget != "") {
+				return nil, Errorf(CodeInvalid, "object.id: statement %s is a voiding statement and cannot be voided", vt)
+			}
+		}
+		fresh = append(fresh, it)
+	}
+	return fresh, nil
 }
 
 // marshalStatement encodes a statement as compact JSON (sorted keys, no HTML escaping).

@@ -7,6 +7,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"golang.org/x/sync/semaphore"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -26,10 +27,11 @@ type Config struct {
 	Logger      *slog.Logger
 	BodyLimit   int    // max request body bytes; 0 → 16 MiB
 	Version     string // Cairn's version for /about extensions (may be "")
-	// WriteConcurrency bounds the statement writes decoded and validated at once
-	// (0 → 4). Writes commit one at a time anyway, so admitting more only holds more
-	// decoded batches in memory; the others wait for a slot.
-	WriteConcurrency int
+	// WriteBudget bounds the statement request bodies (bytes) being decoded,
+	// validated and committed at once (0 → 4 MiB; a larger single body is admitted
+	// alone). Commits are serialised anyway, so admitting more only holds more decoded
+	// statements in memory; other writes wait their turn.
+	WriteBudget int64
 }
 
 const (
@@ -49,10 +51,11 @@ const (
 
 // server holds the configuration the handlers share.
 type server struct {
-	cfg        Config
-	log        *slog.Logger
-	bodyLimit  int
-	writeSlots chan struct{}
+	cfg         Config
+	log         *slog.Logger
+	bodyLimit   int
+	writeBudget *semaphore.Weighted
+	budget      int64
 }
 
 // handlerFunc serves one xAPI method of a resource once the request is decoded, its
@@ -78,10 +81,11 @@ func New(cfg Config) *fiber.App {
 	if s.bodyLimit <= 0 {
 		s.bodyLimit = defaultBodyLimit
 	}
-	if cfg.WriteConcurrency <= 0 {
-		cfg.WriteConcurrency = 4
+	s.budget = cfg.WriteBudget
+	if s.budget <= 0 {
+		s.budget = 4 << 20
 	}
-	s.writeSlots = make(chan struct{}, cfg.WriteConcurrency)
+	s.writeBudget = semaphore.NewWeighted(s.budget)
 	app := fiber.New(fiber.Config{
 		ErrorHandler:          s.handleError,
 		BodyLimit:             s.bodyLimit,

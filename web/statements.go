@@ -176,15 +176,14 @@ func (s *server) postStatements(c *fiber.Ctx, r *xapiRequest) error {
 	return c.Status(http.StatusOK).Send(body)
 }
 
-// writeSlot waits for one of the WriteConcurrency slots and returns its release;
-// CodeUnavailable when the request is cancelled first.
+// writeSlot waits until the request's body fits in the write budget and returns the
+// release; CodeUnavailable when the request is cancelled first.
 func (s *server) writeSlot(c *fiber.Ctx) (func(), error) {
-	select {
-	case s.writeSlots <- struct{}{}:
-		return func() { <-s.writeSlots }, nil
-	case <-c.UserContext().Done():
+	n := min(max(int64(len(c.Body())), 1024), s.budget)
+	if err := s.writeBudget.Acquire(c.UserContext(), n); err != nil {
 		return nil, capture.Errorf(capture.CodeUnavailable, "the request ended while waiting to write")
 	}
+	return func() { s.writeBudget.Release(n) }, nil
 }
 
 // statementsContent decodes the content of a Statements PUT or POST: application/json,
