@@ -104,6 +104,19 @@ type DocumentKey struct {
 	ID           string
 }
 
+// Normalized returns k with the fields its Kind does not use cleared (xAPI 1.0.3
+// Communication 2.3, 2.6, 2.7): State uses all four, the activity profile
+// ActivityID+ID, the agent profile AgentKey+ID. Stores key documents by it.
+func (k DocumentKey) Normalized() DocumentKey {
+	switch k.Kind {
+	case KindActivityProfile:
+		k.AgentKey, k.Registration = "", ""
+	case KindAgentProfile:
+		k.ActivityID, k.Registration = "", ""
+	}
+	return k
+}
+
 // Document is one stored document.
 type Document struct {
 	DocumentKey

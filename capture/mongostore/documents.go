@@ -32,7 +32,7 @@ type docDoc struct {
 // docKey returns the _id of the document at k: the JSON array of its fields, which
 // cannot collide across kinds or field boundaries.
 func docKey(k capture.DocumentKey) string {
-	k = normalKey(k)
+	k = k.Normalized()
 	b, _ := json.Marshal([]string{string(k.Kind), k.ActivityID, k.AgentKey, k.Registration, k.ID})
 	return string(b)
 }
@@ -54,23 +54,10 @@ func (d docDoc) document() capture.Document {
 	}
 }
 
-// normalKey keeps only the fields that address a document of key's kind
-// (xAPI 1.0.3 Communication 2.3–2.6): State uses all four, the activity profile
-// ActivityID+ID, the agent profile AgentKey+ID.
-func normalKey(key capture.DocumentKey) capture.DocumentKey {
-	switch key.Kind {
-	case capture.KindActivityProfile:
-		key.AgentKey, key.Registration = "", ""
-	case capture.KindAgentProfile:
-		key.ActivityID, key.Registration = "", ""
-	}
-	return key
-}
-
 // scopeFilter selects the documents of scope's kind, activity and agent, and of its
 // registration when that is set (every registration otherwise).
 func scopeFilter(scope capture.DocumentKey) bson.D {
-	scope = normalKey(scope)
+	scope = scope.Normalized()
 	f := bson.D{
 		{Key: "kind", Value: string(scope.Kind)},
 		{Key: "activityId", Value: scope.ActivityID},
@@ -99,7 +86,7 @@ func (s *Store) Document(ctx context.Context, key capture.DocumentKey) (capture.
 // (CodePreconditionFailed otherwise): If-None-Match is a conditional insert, If-Match a
 // replace filtered on the stored ETag (xAPI 1.0.3 Communication 3.1).
 func (s *Store) PutDocument(ctx context.Context, d capture.Document, cond capture.Precondition) error {
-	d.DocumentKey = normalKey(d.DocumentKey)
+	d.DocumentKey = d.DocumentKey.Normalized()
 	row := docDoc{
 		Key: docKey(d.DocumentKey), Kind: string(d.Kind), ActivityID: d.ActivityID, AgentKey: d.AgentKey,
 		Registration: d.Registration, DocID: d.ID, ContentType: d.ContentType,

@@ -11,22 +11,9 @@ import (
 	"github.com/cairn-lrs/cairn/capture"
 )
 
-// normalKey keeps only the fields that address a document of key's kind
-// (xAPI 1.0.3 Communication 2.3–2.6): State uses all four, the activity profile
-// ActivityID+ID, the agent profile AgentKey+ID.
-func normalKey(key capture.DocumentKey) capture.DocumentKey {
-	switch key.Kind {
-	case capture.KindActivityProfile:
-		key.AgentKey, key.Registration = "", ""
-	case capture.KindAgentProfile:
-		key.ActivityID, key.Registration = "", ""
-	}
-	return key
-}
-
 // Document returns the document at key, or CodeNotFound.
 func (s *Store) Document(ctx context.Context, key capture.DocumentKey) (capture.Document, error) {
-	key = normalKey(key)
+	key = key.Normalized()
 	st, err := s.readStmt(ctx, `SELECT content_type, content, etag, updated FROM documents
 		WHERE kind = ? AND activity_id = ? AND agent_key = ? AND registration = ? AND doc_id = ?`)
 	if err != nil {
@@ -76,7 +63,7 @@ func checkPrecondition(cond capture.Precondition, etag string) error {
 // PutDocument creates or replaces the document at d.DocumentKey when cond holds,
 // else CodePreconditionFailed. An empty d.ETag is computed as the SHA-1 of Content.
 func (s *Store) PutDocument(ctx context.Context, d capture.Document, cond capture.Precondition) error {
-	d.DocumentKey = normalKey(d.DocumentKey)
+	d.DocumentKey = d.DocumentKey.Normalized()
 	if d.ETag == "" {
 		sum := sha1.Sum(d.Content)
 		d.ETag = hex.EncodeToString(sum[:])
@@ -103,7 +90,7 @@ func (s *Store) PutDocument(ctx context.Context, d capture.Document, cond captur
 // DeleteDocument removes the document at key when cond holds, else
 // CodePreconditionFailed; deleting an absent document without If-Match is a no-op.
 func (s *Store) DeleteDocument(ctx context.Context, key capture.DocumentKey, cond capture.Precondition) error {
-	key = normalKey(key)
+	key = key.Normalized()
 	return s.writeTx(ctx, "delete document", func(tx *sql.Tx) error {
 		if cond != (capture.Precondition{}) {
 			etag, err := s.storedETag(ctx, tx, key)
@@ -124,7 +111,7 @@ func (s *Store) DeleteDocument(ctx context.Context, key capture.DocumentKey, con
 // DeleteDocuments removes every document in scope (scope.ID ignored); with
 // scope.Registration empty, those of every registration.
 func (s *Store) DeleteDocuments(ctx context.Context, scope capture.DocumentKey) error {
-	scope = normalKey(scope)
+	scope = scope.Normalized()
 	return s.writeTx(ctx, "delete documents", func(tx *sql.Tx) error {
 		query := `DELETE FROM documents WHERE kind = ? AND activity_id = ? AND agent_key = ?`
 		args := []any{string(scope.Kind), scope.ActivityID, scope.AgentKey}
@@ -141,7 +128,7 @@ func (s *Store) DeleteDocuments(ctx context.Context, scope capture.DocumentKey) 
 // (scope.ID ignored; scope.Registration empty means every registration) updated
 // after since (zero: all). CodeInternal on a database failure.
 func (s *Store) DocumentIDs(ctx context.Context, scope capture.DocumentKey, since time.Time) ([]string, error) {
-	scope = normalKey(scope)
+	scope = scope.Normalized()
 	var after int64 = -1 << 63
 	if !since.IsZero() {
 		after = since.UnixNano()
