@@ -28,7 +28,7 @@ type Config struct {
 	BodyLimit   int    // max request body bytes; 0 → 16 MiB
 	Version     string // Cairn's version for /about extensions (may be "")
 	// WriteBudget bounds the statement request bodies (bytes) being decoded,
-	// validated and committed at once (0 → 4 MiB; a larger single body is admitted
+	// validated and committed at once (0 → 2 MiB; a larger single body is admitted
 	// alone). Commits are serialised anyway, so admitting more only holds more decoded
 	// statements in memory; other writes wait their turn.
 	WriteBudget int64
@@ -83,7 +83,7 @@ func New(cfg Config) *fiber.App {
 	}
 	s.budget = cfg.WriteBudget
 	if s.budget <= 0 {
-		s.budget = 4 << 20
+		s.budget = 2 << 20
 	}
 	s.writeBudget = semaphore.NewWeighted(s.budget)
 	app := fiber.New(fiber.Config{

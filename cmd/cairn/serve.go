@@ -63,6 +63,7 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		Ready:       store.Ping,
 		Logger:      logger,
 		BodyLimit:   cfg.BodyLimit,
+		WriteBudget: int64(cfg.WriteBudget),
 		Version:     shortVersion(),
 	})
 

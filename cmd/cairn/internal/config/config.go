@@ -18,6 +18,7 @@ const (
 	FlagBaseURL         = "base-url"
 	FlagBodyLimit       = "body-limit"
 	FlagMaxBatch        = "max-batch"
+	FlagWriteBudget     = "write-budget"
 	FlagShutdownTimeout = "shutdown-timeout"
 )
 
@@ -54,6 +55,8 @@ func ServeSettings() []Setting {
 			Usage: "largest request body: bytes, or a number with KiB, MiB or GiB"},
 		{Flag: FlagMaxBatch, Env: "CAIRN_MAX_BATCH", Default: fmt.Sprint(DefaultMaxBatch), Meta: "N",
 			Usage: "most statements accepted in one request"},
+		{Flag: FlagWriteBudget, Env: "CAIRN_WRITE_BUDGET", Default: "2MiB", Meta: "SIZE",
+			Usage: "statement request bodies processed at once; more wait (bounds memory under load)"},
 		{Flag: FlagShutdownTimeout, Env: "CAIRN_SHUTDOWN_TIMEOUT", Default: DefaultShutdownTimeout.String(), Meta: "DURATION",
 			Usage: "how long requests in flight may take to finish after SIGINT or SIGTERM"},
 	}, CommonSettings()...)
@@ -73,6 +76,7 @@ type Serve struct {
 	BaseURL         string // no trailing slash
 	BodyLimit       int    // bytes
 	MaxBatch        int
+	WriteBudget     int // bytes
 	ShutdownTimeout time.Duration
 }
 
@@ -110,6 +114,7 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		}
 		s.BodyLimit = parse(&p, values[FlagBodyLimit], ParseSize)
 		s.MaxBatch = parse(&p, values[FlagMaxBatch], func(s string) (int, error) { return ParsePositiveInt(s, maxMaxBatch) })
+		s.WriteBudget = parse(&p, values[FlagWriteBudget], ParseSize)
 		s.ShutdownTimeout = parse(&p, values[FlagShutdownTimeout], ParseDuration)
 		return s, p.err()
 	}

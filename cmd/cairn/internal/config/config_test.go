@@ -46,6 +46,7 @@ func TestServePrecedence(t *testing.T) {
 		BaseURL:         "http://127.0.0.1:8080",
 		BodyLimit:       16 << 20,
 		MaxBatch:        1000,
+		WriteBudget:     2 << 20,
 		ShutdownTimeout: 15 * time.Second,
 	}
 	tests := []struct {
@@ -78,9 +79,9 @@ func TestServePrecedence(t *testing.T) {
 			name: "flags over environment",
 			args: []string{"--addr", "127.0.0.1:7000", "--store=sqlite:/tmp/x.db", "--body-limit", "2048",
 				"--max-batch", "7", "--log-level", "error", "--log-format", "text", "--shutdown-timeout", "2s",
-				"--base-url", "http://lrs.test:7000"},
+				"--base-url", "http://lrs.test:7000", "--write-budget", "1MiB"},
 			env: map[string]string{
-				"CAIRN_ADDR": ":9000", "CAIRN_STORE": "mongodb://db:27017/cairn",
+				"CAIRN_ADDR": ":9000", "CAIRN_STORE": "mongodb://db:27017/cairn", "CAIRN_WRITE_BUDGET": "8MiB",
 				"CAIRN_BODY_LIMIT": "1MiB", "CAIRN_MAX_BATCH": "50", "CAIRN_LOG_LEVEL": "debug",
 				"CAIRN_LOG_FORMAT": "json", "CAIRN_SHUTDOWN_TIMEOUT": "1m", "CAIRN_BASE_URL": "https://x.example",
 			},
@@ -89,6 +90,7 @@ func TestServePrecedence(t *testing.T) {
 				s.Store = Store{Kind: StoreSQLite, Location: "/tmp/x.db"}
 				s.BodyLimit = 2048
 				s.MaxBatch = 7
+				s.WriteBudget = 1 << 20
 				s.LogLevel = slog.LevelError
 				s.ShutdownTimeout = 2 * time.Second
 				s.BaseURL = "http://lrs.test:7000"
