@@ -3,7 +3,6 @@ package web
 import (
 	"crypto/sha1"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -128,13 +127,7 @@ func (s *server) getDocument(c *fiber.Ctx, r *xapiRequest, d docResource) error 
 		if err != nil {
 			return err
 		}
-		if ids == nil {
-			ids = []string{}
-		}
-		body, err := json.Marshal(ids)
-		if err != nil {
-			return capture.Internal(err, "cannot encode document ids")
-		}
+		body := idList(ids)
 		sum := sha1.Sum(body)
 		c.Set(fiber.HeaderETag, quoteETag(hex.EncodeToString(sum[:])))
 		c.Set(fiber.HeaderContentType, jsonContentType)
