@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ type StatementService struct {
 	maxBatch int
 	maxLimit int
 	log      *slog.Logger
+	undef    func(activityIDs []string)
 
 	placeholder     string // stands for the stored time until the write lock is held
 	placeholderJSON []byte
@@ -46,11 +48,17 @@ type StatementServiceConfig struct {
 	MaxBatch int              // most statements in one write; 0: 1000
 	MaxLimit int              // most statements in one page; 0: 500
 	Logger   *slog.Logger
+	// Undefined, when set, is called after each successful commit with the http(s)
+	// activity ids (object and context activities, xAPI 1.0.3 Data 2.4.4, 2.4.6.2) of the
+	// newly stored statements that carried no definition and have no canonical one stored,
+	// each id once. It runs with the write lock held: it must return at once and must not
+	// call the service.
+	Undefined func(activityIDs []string)
 }
 
 // NewStatementService returns a StatementService over cfg.Store.
 func NewStatementService(cfg StatementServiceConfig) *StatementService {
-	s := &StatementService{store: cfg.Store, now: cfg.Now, maxBatch: cfg.MaxBatch, maxLimit: cfg.MaxLimit, log: cfg.Logger}
+	s := &StatementService{store: cfg.Store, now: cfg.Now, maxBatch: cfg.MaxBatch, maxLimit: cfg.MaxLimit, log: cfg.Logger, undef: cfg.Undefined}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -96,6 +104,7 @@ type prepared struct {
 	voidTarget string
 	raw        []byte           // encoded with the placeholder where the stored time goes
 	defs       []ActivityRecord // activity definitions it carries (define scope only)
+	undefined  []string         // http(s) activity ids it names without a definition (only with an Undefined hook)
 }
 
 // storedLayout formats stored times at a fixed width, so the encoded statement can be
@@ -159,6 +168,9 @@ func (s *StatementService) Write(ctx context.Context, req WriteRequest) ([]strin
 		it.keys = MatchKeys(it.stmt)
 		if req.Principal.CanDefine() {
 			it.defs = ActivityDefinitions(it.stmt)
+		}
+		if s.undef != nil {
+			it.undefined = undefinedWebActivities(it.stmt)
 		}
 		it.stmt["stored"] = s.placeholder
 		if _, ok := it.stmt["timestamp"]; !ok {
@@ -301,7 +313,7 @@ func (s *StatementService) commitJobs(jobs []*writeJob) error {
 	at := now.Add(-time.Microsecond)
 
 	batch := InsertBatch{}
-	var activityIDs []string
+	var activityIDs, undefined []string
 	defs := map[string]json.RawMessage{}
 	needed := map[string]Attachment{}
 	group := map[string]*prepared{} // statements this group stores, by id
@@ -334,6 +346,11 @@ func (s *StatementService) commitJobs(jobs []*writeJob) error {
 					activityIDs = append(activityIDs, a.ID)
 				}
 			}
+			for _, id := range it.undefined {
+				if !slices.Contains(undefined, id) {
+					undefined = append(undefined, id)
+				}
+			}
 		}
 	}
 	if len(batch.Statements) == 0 {
@@ -342,11 +359,15 @@ func (s *StatementService) commitJobs(jobs []*writeJob) error {
 	for _, a := range needed {
 		batch.Attachments = append(batch.Attachments, a)
 	}
-	if len(activityIDs) > 0 {
-		known, err := s.store.Activities(ctx, activityIDs)
+	// Ids this group defines are not undefined; the others are looked up with the defined
+	// ones, in the same call.
+	undefined = slices.DeleteFunc(undefined, func(id string) bool { _, ok := defs[id]; return ok })
+	if len(activityIDs) > 0 || len(undefined) > 0 {
+		known, err := s.store.Activities(ctx, append(slices.Clip(activityIDs), undefined...))
 		if err != nil {
 			return err
 		}
+		undefined = slices.DeleteFunc(undefined, func(id string) bool { return !emptyDefinition(known[id].Definition) })
 		for _, id := range activityIDs {
 			def := defs[id]
 			if k, ok := known[id]; ok && len(k.Definition) > 0 {
@@ -365,7 +386,76 @@ func (s *StatementService) commitJobs(jobs []*writeJob) error {
 		return err
 	}
 	s.lastStored = at
+	if len(undefined) > 0 {
+		s.undef(undefined)
+	}
 	return nil
+}
+
+// undefinedWebActivities returns the ids of st's activities (object, context activities,
+// and those of a SubStatement) that are absolute http or https URLs and carry no
+// definition or an empty one, each once.
+func undefinedWebActivities(st Statement) []string {
+	var ids []string
+	eachActivity(map[string]any(st), func(a map[string]any) {
+		id, _ := a["id"].(string)
+		if !isWebURL(id) || slices.Contains(ids, id) {
+			return
+		}
+		if def, ok := a["definition"].(map[string]any); ok && len(def) > 0 {
+			return
+		}
+		ids = append(ids, id)
+	})
+	return ids
+}
+
+// isWebURL reports whether id is an absolute http or https URL with a host.
+func isWebURL(id string) bool {
+	u, err := url.Parse(id)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	return scheme == "http" || scheme == "https"
+}
+
+// emptyDefinition reports whether a stored definition is absent, null or an empty object.
+func emptyDefinition(def json.RawMessage) bool {
+	def = bytes.TrimSpace(def)
+	if len(def) == 0 || string(def) == "null" {
+		return true
+	}
+	var m map[string]json.RawMessage
+	return json.Unmarshal(def, &m) == nil && len(m) == 0
+}
+
+// DefineActivity stores def, a JSON object, as the canonical definition of activity id
+// (xAPI 1.0.3 Communication 2.5) when none is stored yet; a stored non-empty definition
+// (one a statement supplied, or an earlier call's) is kept and the call is a no-op.
+// CodeInvalid when id is empty or def is not a non-empty JSON object; store errors as
+// the store returns them. It serialises with statement writes.
+func (s *StatementService) DefineActivity(ctx context.Context, id string, def json.RawMessage) error {
+	if id == "" {
+		return Errorf(CodeInvalid, "activity id is empty")
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(def, &m); err != nil || m == nil {
+		return Errorf(CodeInvalid, "activity definition is not a JSON object")
+	}
+	if len(m) == 0 {
+		return Errorf(CodeInvalid, "activity definition is empty")
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	known, err := s.store.Activities(ctx, []string{id})
+	if err != nil {
+		return err
+	}
+	if !emptyDefinition(known[id].Definition) {
+		return nil
+	}
+	return s.store.PutActivities(ctx, []ActivityRecord{{ID: id, Definition: def}})
 }
 
 // checkJob applies the id and voiding rules (xAPI 1.0.3 Data 2.2, 2.3.2) to one write

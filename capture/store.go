@@ -81,6 +81,11 @@ type StatementStore interface {
 	Attachments(ctx context.Context, sha2s []string) (map[string]Attachment, error)
 	// Activities returns the canonical definitions among ids, keyed by id; unknown ones are absent.
 	Activities(ctx context.Context, ids []string) (map[string]ActivityRecord, error)
+	// PutActivities upserts canonical definitions outside any statement write: each record
+	// replaces or creates the definition of its ID (the service has merged it already). On
+	// error some records may be written; a repeat call with the same records completes them
+	// and otherwise changes nothing. An empty list is a no-op.
+	PutActivities(ctx context.Context, acts []ActivityRecord) error
 }
 
 // DocumentKind names one of the three document resources (xAPI 1.0.3 Communication 2.3–2.6).

@@ -367,7 +367,13 @@ func (s *Store) putExtras(ctx context.Context, b capture.InsertBatch) error {
 			return err
 		}
 	}
-	for _, a := range b.Activities {
+	return s.PutActivities(ctx, b.Activities)
+}
+
+// PutActivities upserts acts, one document each (see capture.StatementStore); a failure
+// part-way leaves the earlier records written.
+func (s *Store) PutActivities(ctx context.Context, acts []capture.ActivityRecord) error {
+	for _, a := range acts {
 		_, err := s.activities.UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "definition", Value: string(a.Definition)}}}},
 			options.UpdateOne().SetUpsert(true))

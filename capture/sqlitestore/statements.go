@@ -274,17 +274,35 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, b capture.InsertBat
 			return 0, false, err
 		}
 	}
-	for _, a := range b.Activities {
+	if err := s.upsertActivities(ctx, tx, b.Activities); err != nil {
+		return 0, false, err
+	}
+	return lastStored, stillMonotonic, nil
+}
+
+// upsertActivities replaces the stored definitions of acts' ids within tx.
+func (s *Store) upsertActivities(ctx context.Context, tx *sql.Tx, acts []capture.ActivityRecord) error {
+	for _, a := range acts {
 		var def any
 		if len(a.Definition) > 0 {
 			def = []byte(a.Definition)
 		}
 		if _, err := s.txExec(ctx, tx, `INSERT INTO activities (id, definition) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET definition = excluded.definition`,
 			a.ID, def); err != nil {
-			return 0, false, err
+			return err
 		}
 	}
-	return lastStored, stillMonotonic, nil
+	return nil
+}
+
+// PutActivities upserts acts in one transaction (see capture.StatementStore).
+func (s *Store) PutActivities(ctx context.Context, acts []capture.ActivityRecord) error {
+	if len(acts) == 0 {
+		return nil
+	}
+	return s.writeTx(ctx, "activities", func(tx *sql.Tx) error {
+		return s.upsertActivities(ctx, tx, acts)
+	})
 }
 
 // keyRow is one stmt_keys row before its key is interned.

@@ -29,6 +29,7 @@ var statementTests = []contractTest{
 	{"RefMixedKeysDoNotMatch", testRefMixedKeysDoNotMatch},
 	{"Attachments", testAttachments},
 	{"Activities", testActivities},
+	{"PutActivities", testPutActivities},
 	{"LastSeq", testLastSeq},
 	{"ConcurrentInserts", testConcurrentInserts},
 }
@@ -539,6 +540,51 @@ func testActivities(t *testing.T, s capture.Store) {
 	}
 	if m, err := s.Activities(ctx(t), nil); err != nil || len(m) != 0 {
 		t.Errorf("Activities(nil) = %v, %v; want empty map, nil", m, err)
+	}
+}
+
+func testPutActivities(t *testing.T, s capture.Store) {
+	act1, act2 := "http://example.com/put/1", "http://example.com/put/2"
+	def1 := []byte(`{"name":{"en":"One"},"type":"http://example.com/t"}`)
+	def2 := []byte(`{"name":{"en":"Two"}}`)
+	def1b := []byte(`{"name":{"en":"One","fr":"Un"},"type":"http://example.com/t"}`)
+	if err := s.PutActivities(ctx(t), nil); err != nil {
+		t.Fatalf("PutActivities(nil): %v", err)
+	}
+	if err := s.PutActivities(ctx(t), []capture.ActivityRecord{{ID: act1, Definition: def1}, {ID: act2, Definition: def2}}); err != nil {
+		t.Fatalf("PutActivities: %v", err)
+	}
+	got, err := s.Activities(ctx(t), []string{act1, act2})
+	if err != nil {
+		t.Fatalf("Activities: %v", err)
+	}
+	if len(got) != 2 || !sameJSON(got[act1].Definition, def1) || !sameJSON(got[act2].Definition, def2) {
+		t.Errorf("Activities = %v, want %s: %s and %s: %s", got, act1, def1, act2, def2)
+	}
+	// An upsert replaces one definition and leaves the other; a repeat changes nothing.
+	for range 2 {
+		if err := s.PutActivities(ctx(t), []capture.ActivityRecord{{ID: act1, Definition: def1b}}); err != nil {
+			t.Fatalf("PutActivities: %v", err)
+		}
+	}
+	got, err = s.Activities(ctx(t), []string{act1, act2})
+	if err != nil {
+		t.Fatalf("Activities: %v", err)
+	}
+	if !sameJSON(got[act1].Definition, def1b) || !sameJSON(got[act2].Definition, def2) {
+		t.Errorf("after upsert Activities = %v, want %s: %s and %s untouched", got, act1, def1b, act2)
+	}
+	// Definitions put outside a write are what later statement batches see and replace.
+	b := capture.InsertBatch{Statements: []capture.StatementRecord{rec(1)}, Activities: []capture.ActivityRecord{{ID: act2, Definition: def1}}}
+	if err := s.InsertStatements(ctx(t), b); err != nil {
+		t.Fatalf("InsertStatements: %v", err)
+	}
+	got, err = s.Activities(ctx(t), []string{act2})
+	if err != nil {
+		t.Fatalf("Activities: %v", err)
+	}
+	if !sameJSON(got[act2].Definition, def1) {
+		t.Errorf("after batch %s = %s, want %s", act2, got[act2].Definition, def1)
 	}
 }
 

@@ -191,7 +191,7 @@ func TestServeEndToEnd(t *testing.T) {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "CAIRN_STORE=sqlite:"+filepath.Join(dir, "data", "cairn.db"))
+	env = append(env, "CAIRN_STORE=sqlite:"+filepath.Join(dir, "data", "cairn.db"), "CAIRN_ENRICH=false")
 	cli := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(bin, args...)

@@ -39,7 +39,11 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 	if err != nil {
 		return err
 	}
+	var enricher *enrichment
 	closeStore := func() error {
+		if enricher != nil {
+			enricher.stop() // its workers write to the store
+		}
 		if err := store.Close(); err != nil {
 			return fmt.Errorf("close store: %s", cfg.Store.Scrub(err.Error()))
 		}
@@ -54,10 +58,18 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 			"store", cfg.Store)
 	}
 
+	stmtCfg := capture.StatementServiceConfig{Store: store, MaxBatch: cfg.MaxBatch, Logger: logger}
+	if cfg.Enrich {
+		enricher = newEnrichment(cfg, logger)
+		stmtCfg.Undefined = enricher.Undefined
+	}
+	statements := capture.NewStatementService(stmtCfg)
+	if enricher != nil {
+		enricher.start(ctx, statements)
+	}
+
 	app := web.New(web.Config{
-		Statements: capture.NewStatementService(capture.StatementServiceConfig{
-			Store: store, MaxBatch: cfg.MaxBatch, Logger: logger,
-		}),
+		Statements:  statements,
 		Documents:   capture.NewDocumentService(store, nil),
 		Credentials: credentials,
 		Ready:       store.Ping,

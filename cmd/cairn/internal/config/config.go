@@ -20,6 +20,8 @@ const (
 	FlagMaxBatch        = "max-batch"
 	FlagWriteBudget     = "write-budget"
 	FlagShutdownTimeout = "shutdown-timeout"
+	FlagEnrich          = "enrich"
+	FlagEnrichPrivate   = "enrich-allow-private"
 )
 
 // Defaults.
@@ -59,6 +61,10 @@ func ServeSettings() []Setting {
 			Usage: "statement request bodies processed at once; more wait (bounds memory under load)"},
 		{Flag: FlagShutdownTimeout, Env: "CAIRN_SHUTDOWN_TIMEOUT", Default: DefaultShutdownTimeout.String(), Meta: "DURATION",
 			Usage: "how long requests in flight may take to finish after SIGINT or SIGTERM"},
+		{Flag: FlagEnrich, Env: "CAIRN_ENRICH", Default: "true", Meta: "BOOL", Bool: true,
+			Usage: "fetch title and description of web pages that statements name without a definition"},
+		{Flag: FlagEnrichPrivate, Env: "CAIRN_ENRICH_ALLOW_PRIVATE", Default: "false", Meta: "BOOL", Bool: true,
+			Usage: "tests only: let enrichment fetch loopback and private addresses, on any port"},
 	}, CommonSettings()...)
 }
 
@@ -78,6 +84,8 @@ type Serve struct {
 	MaxBatch        int
 	WriteBudget     int // bytes
 	ShutdownTimeout time.Duration
+	Enrich          bool // fetch pages behind undefined http(s) activity ids
+	EnrichPrivate   bool // let enrichment reach loopback and private addresses (tests only)
 }
 
 // BindCommon registers the common flags on fs. After fs.Parse, the returned function
@@ -116,6 +124,8 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.MaxBatch = parse(&p, values[FlagMaxBatch], func(s string) (int, error) { return ParsePositiveInt(s, maxMaxBatch) })
 		s.WriteBudget = parse(&p, values[FlagWriteBudget], ParseSize)
 		s.ShutdownTimeout = parse(&p, values[FlagShutdownTimeout], ParseDuration)
+		s.Enrich = parse(&p, values[FlagEnrich], ParseBool)
+		s.EnrichPrivate = parse(&p, values[FlagEnrichPrivate], ParseBool)
 		return s, p.err()
 	}
 }

@@ -48,6 +48,7 @@ func TestServePrecedence(t *testing.T) {
 		MaxBatch:        1000,
 		WriteBudget:     2 << 20,
 		ShutdownTimeout: 15 * time.Second,
+		Enrich:          true,
 	}
 	tests := []struct {
 		name string
@@ -95,6 +96,17 @@ func TestServePrecedence(t *testing.T) {
 				s.ShutdownTimeout = 2 * time.Second
 				s.BaseURL = "http://lrs.test:7000"
 			},
+		},
+		{
+			name: "enrichment from environment",
+			env:  map[string]string{"CAIRN_ENRICH": "false", "CAIRN_ENRICH_ALLOW_PRIVATE": "YES"},
+			edit: func(s *Serve) { s.Enrich = false; s.EnrichPrivate = true },
+		},
+		{
+			name: "enrichment flags over environment, bare flag is true",
+			args: []string{"--enrich=0", "--enrich-allow-private"},
+			env:  map[string]string{"CAIRN_ENRICH": "true", "CAIRN_ENRICH_ALLOW_PRIVATE": "false"},
+			edit: func(s *Serve) { s.Enrich = false; s.EnrichPrivate = true },
 		},
 		{
 			name: "base URL follows the address",
@@ -191,6 +203,10 @@ func TestServeErrors(t *testing.T) {
 			want: []string{`--shutdown-timeout: "15" is not a duration (want e.g. 15s or 1m)`}},
 		{name: "shutdown timeout negative", args: []string{"--shutdown-timeout", "-1s"},
 			want: []string{`--shutdown-timeout: "-1s" must be positive`}},
+		{name: "enrich not a boolean", env: map[string]string{"CAIRN_ENRICH": "maybe"},
+			want: []string{`CAIRN_ENRICH: "maybe" is not a boolean (want true or false)`}},
+		{name: "enrich allow private not a boolean", args: []string{"--enrich-allow-private=2"},
+			want: []string{`--enrich-allow-private: "2" is not a boolean`}},
 		{name: "every problem at once", args: []string{"--addr", "x", "--max-batch", "-3"}, env: map[string]string{"CAIRN_LOG_FORMAT": "yaml"},
 			want: []string{`--addr: "x" is not HOST:PORT`, `--max-batch: -3 is out of range`, `CAIRN_LOG_FORMAT: unknown format "yaml"`}},
 	}

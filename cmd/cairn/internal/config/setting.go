@@ -31,6 +31,8 @@ type Setting struct {
 	// Secret settings may be read from the file named by Env+FileSuffix and are never
 	// logged or echoed in error messages.
 	Secret bool
+	// Bool settings are flags that may be given without a value (--x means --x=true).
+	Bool bool
 }
 
 // Source tells where a resolved value came from.
@@ -103,10 +105,24 @@ type Binding struct {
 func Bind(fs *flag.FlagSet, settings ...Setting) *Binding {
 	b := &Binding{fs: fs, settings: settings, flags: make(map[string]*string, len(settings))}
 	for _, s := range settings {
+		if s.Bool {
+			v := new(boolText)
+			fs.Var(v, s.Flag, s.Usage)
+			b.flags[s.Flag] = (*string)(v)
+			continue
+		}
 		b.flags[s.Flag] = fs.String(s.Flag, "", s.Usage)
 	}
 	return b
 }
+
+// boolText is a flag value kept as text (validated by ParseBool later) that the flag
+// package treats as boolean, so a bare --x stands for --x=true.
+type boolText string
+
+func (b *boolText) String() string     { return string(*b) }
+func (b *boolText) Set(s string) error { *b = boolText(s); return nil }
+func (b *boolText) IsBoolFlag() bool   { return true }
 
 // Resolve returns each setting's value by precedence flag > environment (X, or the
 // file named by X_FILE for secret settings) > default, keyed by flag name. It reports

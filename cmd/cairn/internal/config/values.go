@@ -268,6 +268,17 @@ func ParsePositiveInt(s string, max int) (int, error) {
 	return n, nil
 }
 
+// ParseBool parses true, false, 1, 0, yes, no, on or off (any case).
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "on":
+		return true, nil
+	case "false", "0", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean (want true or false)", s)
+}
+
 // ParseDuration parses a positive Go duration such as 15s or 1m30s.
 func ParseDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
