@@ -439,7 +439,7 @@ func TestHostDelay(t *testing.T) {
 	a := newSite(t, serveHTML(t, "title_only.html"))
 	b := newSite(t, serveHTML(t, "title_only.html"))
 	cfg := testConfig(t, a, b)
-	cfg.HostDelay = 150 * time.Millisecond
+	cfg.HostDelay = 200 * time.Millisecond
 	e := newTestEnricher(t, cfg)
 
 	start := time.Now()
@@ -466,10 +466,11 @@ func TestHostDelay(t *testing.T) {
 		t.Fatalf("got %d page requests, want 3", len(starts))
 	}
 	sortTimes(starts)
-	for i := 1; i < len(starts); i++ {
-		if gap := starts[i].Sub(starts[i-1]); gap < cfg.HostDelay-10*time.Millisecond {
-			t.Errorf("requests %d and %d to one host %v apart, want >= %v", i-1, i, gap, cfg.HostDelay)
-		}
+	// Arrival times jitter (connection set-up, a loaded machine), so the check is on
+	// the whole span with a quarter of a delay's slack: unspaced requests arrive
+	// within milliseconds of each other.
+	if span, want := starts[2].Sub(starts[0]), 2*cfg.HostDelay-cfg.HostDelay/4; span < want {
+		t.Errorf("three requests to one host arrived within %v, want >= %v", span, want)
 	}
 	if d := b.requestTimes("/other-host")[0].Sub(start); d > cfg.HostDelay {
 		t.Errorf("another host waited %v", d)
