@@ -631,29 +631,46 @@ func scanRecord(rows *sql.Rows, withKeys bool) (capture.StatementRecord, error) 
 // database failure.
 func (s *Store) StatementsByID(ctx context.Context, ids []string) (map[string]capture.StatementRecord, error) {
 	out := make(map[string]capture.StatementRecord, len(ids))
-	for _, c := range chunks(ids, idsPerIn) {
+	err := s.readIn(ctx, "statements by id", `SELECT `+recordColumns+`, s.keys, s.ikeys FROM statements s WHERE s.id IN (%s)`, ids,
+		func(rows *sql.Rows) error {
+			r, err := scanRecord(rows, true)
+			if err != nil {
+				return err
+			}
+			out[r.ID] = r
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readIn runs query, whose %s stands for the placeholders of an IN list, over values
+// in chunks on the read pool, and hands every row to scan. CodeInternal naming op on
+// a database or scan failure.
+func (s *Store) readIn(ctx context.Context, op, query string, values []string, scan func(*sql.Rows) error) error {
+	for _, c := range chunks(values, idsPerIn) {
 		args, n := inArgs(c)
-		st, err := s.readStmt(ctx, `SELECT `+recordColumns+`, s.keys, s.ikeys FROM statements s WHERE s.id IN (`+placeholders(n)+`)`)
+		st, err := s.readStmt(ctx, fmt.Sprintf(query, placeholders(n)))
 		if err != nil {
-			return nil, internal(err, "statements by id")
+			return internal(err, op)
 		}
 		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
-			return nil, internal(err, "statements by id")
+			return internal(err, op)
 		}
 		for rows.Next() {
-			r, err := scanRecord(rows, true)
-			if err != nil {
+			if err := scan(rows); err != nil {
 				rows.Close()
-				return nil, internal(err, "statements by id")
+				return internal(err, op)
 			}
-			out[r.ID] = r
 		}
 		if err := rows.Close(); err != nil {
-			return nil, internal(err, "statements by id")
+			return internal(err, op)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // QueryStatements returns at most q.Limit non-voided records matching q in seq order
@@ -865,27 +882,17 @@ func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 // CodeInternal on a database failure.
 func (s *Store) Attachments(ctx context.Context, sha2s []string) (map[string]capture.Attachment, error) {
 	out := map[string]capture.Attachment{}
-	for _, c := range chunks(sha2s, idsPerIn) {
-		args, n := inArgs(c)
-		st, err := s.readStmt(ctx, `SELECT sha2, content_type, content FROM attachments WHERE sha2 IN (`+placeholders(n)+`)`)
-		if err != nil {
-			return nil, internal(err, "attachments")
-		}
-		rows, err := st.QueryContext(ctx, args...)
-		if err != nil {
-			return nil, internal(err, "attachments")
-		}
-		for rows.Next() {
+	err := s.readIn(ctx, "attachments", `SELECT sha2, content_type, content FROM attachments WHERE sha2 IN (%s)`, sha2s,
+		func(rows *sql.Rows) error {
 			var a capture.Attachment
 			if err := rows.Scan(&a.SHA2, &a.ContentType, &a.Content); err != nil {
-				rows.Close()
-				return nil, internal(err, "attachments")
+				return err
 			}
 			out[a.SHA2] = a
-		}
-		if err := rows.Close(); err != nil {
-			return nil, internal(err, "attachments")
-		}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -894,31 +901,21 @@ func (s *Store) Attachments(ctx context.Context, sha2s []string) (map[string]cap
 // CodeInternal on a database failure.
 func (s *Store) Activities(ctx context.Context, ids []string) (map[string]capture.ActivityRecord, error) {
 	out := map[string]capture.ActivityRecord{}
-	for _, c := range chunks(ids, idsPerIn) {
-		args, n := inArgs(c)
-		st, err := s.readStmt(ctx, `SELECT id, definition FROM activities WHERE id IN (`+placeholders(n)+`)`)
-		if err != nil {
-			return nil, internal(err, "activities")
-		}
-		rows, err := st.QueryContext(ctx, args...)
-		if err != nil {
-			return nil, internal(err, "activities")
-		}
-		for rows.Next() {
+	err := s.readIn(ctx, "activities", `SELECT id, definition FROM activities WHERE id IN (%s)`, ids,
+		func(rows *sql.Rows) error {
 			var a capture.ActivityRecord
 			var def []byte
 			if err := rows.Scan(&a.ID, &def); err != nil {
-				rows.Close()
-				return nil, internal(err, "activities")
+				return err
 			}
 			if len(def) > 0 {
 				a.Definition = def
 			}
 			out[a.ID] = a
-		}
-		if err := rows.Close(); err != nil {
-			return nil, internal(err, "activities")
-		}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
