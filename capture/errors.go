@@ -19,6 +19,7 @@ const (
 	CodePreconditionFailed Code = "precondition_failed" // 412
 	CodeTooLarge           Code = "too_large"           // 413
 	CodeUnsupportedMedia   Code = "unsupported_media"   // 415
+	CodeTooManyRequests    Code = "too_many_requests"   // 429: a credential is over its request rate
 	CodeInternal           Code = "internal"            // 500: a bug or an unreachable store
 	CodeUnavailable        Code = "unavailable"         // 503: the store is not reachable
 )

@@ -33,6 +33,12 @@ type lrs struct {
 // newLRS starts the real services over a real store in a temporary directory.
 func newLRS(t *testing.T) *lrs {
 	t.Helper()
+	return newLRSWith(t, func(*Config) {})
+}
+
+// newLRSWith is newLRS with the server's Config adjusted by edit.
+func newLRSWith(t *testing.T, edit func(*Config)) *lrs {
+	t.Helper()
 	ctx := t.Context()
 	st, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "cairn.db"), quietLogger())
 	if err != nil {
@@ -55,15 +61,34 @@ func newLRS(t *testing.T) *lrs {
 		l.auth[name] = basic(c.Key, secret)
 		l.keys[name] = c.Key
 	}
-	l.base = startServer(t, New(Config{
+	cfg := Config{
 		Statements:  capture.NewStatementService(capture.StatementServiceConfig{Store: store, Logger: quietLogger()}),
 		Documents:   capture.NewDocumentService(store, nil),
 		Credentials: creds,
 		Ready:       store.Ping,
 		Logger:      quietLogger(),
 		Version:     "test",
-	}))
+	}
+	edit(&cfg)
+	l.base = startServer(t, New(cfg))
 	return l
+}
+
+// TestRateLimitEndToEnd spends one credential's burst and checks that the next
+// request is refused with 429 and Retry-After while another credential goes on.
+func TestRateLimitEndToEnd(t *testing.T) {
+	l := newLRSWith(t, func(c *Config) { c.RateLimit, c.RateBurst = 0.5, 2 })
+	for i := 0; i < 2; i++ {
+		expect(t, "within the burst", l.do("all", "GET", "/xapi/statements", nil, ""), 200)
+	}
+	r := l.do("all", "GET", "/xapi/statements", nil, "")
+	expect(t, "over the burst", r, 429)
+	errorOf(t, r)
+	if got := r.header.Get("Retry-After"); got != "2" {
+		t.Errorf("Retry-After = %q, want 2 (one token at 0.5 a second)", got)
+	}
+	expect(t, "another credential", l.do("readonly", "GET", "/xapi/statements", nil, ""), 200)
+	expect(t, "about is not limited", l.do("", "GET", "/xapi/about", nil, ""), 200)
 }
 
 // do sends an xAPI request as credential who ("" for none) with the version header.

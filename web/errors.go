@@ -29,6 +29,7 @@ func errorTable() []codeStatus {
 		{capture.CodePreconditionFailed, http.StatusPreconditionFailed},
 		{capture.CodeTooLarge, http.StatusRequestEntityTooLarge},
 		{capture.CodeUnsupportedMedia, http.StatusUnsupportedMediaType},
+		{capture.CodeTooManyRequests, http.StatusTooManyRequests},
 		{capture.CodeUnavailable, http.StatusServiceUnavailable},
 		{capture.CodeInternal, http.StatusInternalServerError},
 	}

@@ -21,6 +21,7 @@ func TestErrorTableCoversEveryCode(t *testing.T) {
 		capture.CodePreconditionFailed: 412,
 		capture.CodeTooLarge:           413,
 		capture.CodeUnsupportedMedia:   415,
+		capture.CodeTooManyRequests:    429,
 		capture.CodeUnavailable:        503,
 		capture.CodeInternal:           500,
 	}

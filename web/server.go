@@ -7,15 +7,17 @@ package web
 import (
 	"context"
 	"fmt"
-	"golang.org/x/sync/semaphore"
 	"log/slog"
+	"math"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/sync/semaphore"
 )
 
 // Config is what the HTTP layer needs.
@@ -32,6 +34,11 @@ type Config struct {
 	// alone). Commits are serialised anyway, so admitting more only holds more decoded
 	// statements in memory; other writes wait their turn.
 	WriteBudget int64
+	// RateLimit is the average number of requests a second one credential may make
+	// (0: no limit); RateBurst how many it may make at once (0: twice RateLimit). Over
+	// it, requests are answered 429 with Retry-After.
+	RateLimit float64
+	RateBurst int
 }
 
 const (
@@ -55,6 +62,7 @@ type server struct {
 	log         *slog.Logger
 	bodyLimit   int
 	writeBudget *semaphore.Weighted
+	limiter     *rateLimiter
 	budget      int64
 }
 
@@ -86,6 +94,7 @@ func New(cfg Config) *fiber.App {
 		s.budget = 2 << 20
 	}
 	s.writeBudget = semaphore.NewWeighted(s.budget)
+	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst, nil)
 	app := fiber.New(fiber.Config{
 		ErrorHandler:          s.handleError,
 		BodyLimit:             s.bodyLimit,
@@ -158,6 +167,10 @@ func (s *server) serve(rs resource) fiber.Handler {
 			p, err := s.authenticate(c.UserContext(), r.header.Get(fiber.HeaderAuthorization))
 			if err != nil {
 				return err
+			}
+			if ok, wait := s.limiter.take(p.Credential.Key); !ok {
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+				return capture.Errorf(capture.CodeTooManyRequests, "these credentials are over their limit of %g requests a second; retry after %s", s.limiter.rate, wait.Round(time.Millisecond))
 			}
 			write := lookup != fiber.MethodGet
 			if !p.Allows(rs.guard, write) {

@@ -76,6 +76,7 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		Logger:      logger,
 		BodyLimit:   cfg.BodyLimit,
 		WriteBudget: int64(cfg.WriteBudget),
+		RateLimit:   cfg.RateLimit,
 		Version:     shortVersion(),
 	})
 

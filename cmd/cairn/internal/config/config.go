@@ -19,6 +19,7 @@ const (
 	FlagBodyLimit       = "body-limit"
 	FlagMaxBatch        = "max-batch"
 	FlagWriteBudget     = "write-budget"
+	FlagRateLimit       = "rate-limit"
 	FlagShutdownTimeout = "shutdown-timeout"
 	FlagEnrich          = "enrich"
 	FlagEnrichPrivate   = "enrich-allow-private"
@@ -59,6 +60,8 @@ func ServeSettings() []Setting {
 			Usage: "most statements accepted in one request"},
 		{Flag: FlagWriteBudget, Env: "CAIRN_WRITE_BUDGET", Default: "2MiB", Meta: "SIZE",
 			Usage: "statement request bodies processed at once; more wait (bounds memory under load)"},
+		{Flag: FlagRateLimit, Env: "CAIRN_RATE_LIMIT", Default: "0", Meta: "N",
+			Usage: "average xAPI requests a second one credential may make, bursts of twice that; over it: 429 with Retry-After (0: no limit)"},
 		{Flag: FlagShutdownTimeout, Env: "CAIRN_SHUTDOWN_TIMEOUT", Default: DefaultShutdownTimeout.String(), Meta: "DURATION",
 			Usage: "how long requests in flight may take to finish after SIGINT or SIGTERM"},
 		{Flag: FlagEnrich, Env: "CAIRN_ENRICH", Default: "true", Meta: "BOOL", Bool: true,
@@ -82,7 +85,8 @@ type Serve struct {
 	BaseURL         string // no trailing slash
 	BodyLimit       int    // bytes
 	MaxBatch        int
-	WriteBudget     int // bytes
+	WriteBudget     int     // bytes
+	RateLimit       float64 // requests a second per credential; 0: none
 	ShutdownTimeout time.Duration
 	Enrich          bool // fetch pages behind undefined http(s) activity ids
 	EnrichPrivate   bool // let enrichment reach loopback and private addresses (tests only)
@@ -123,6 +127,7 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.BodyLimit = parse(&p, values[FlagBodyLimit], ParseSize)
 		s.MaxBatch = parse(&p, values[FlagMaxBatch], func(s string) (int, error) { return ParsePositiveInt(s, maxMaxBatch) })
 		s.WriteBudget = parse(&p, values[FlagWriteBudget], ParseSize)
+		s.RateLimit = parse(&p, values[FlagRateLimit], ParseRate)
 		s.ShutdownTimeout = parse(&p, values[FlagShutdownTimeout], ParseDuration)
 		s.Enrich = parse(&p, values[FlagEnrich], ParseBool)
 		s.EnrichPrivate = parse(&p, values[FlagEnrichPrivate], ParseBool)

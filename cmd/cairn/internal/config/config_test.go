@@ -80,7 +80,7 @@ func TestServePrecedence(t *testing.T) {
 			name: "flags over environment",
 			args: []string{"--addr", "127.0.0.1:7000", "--store=sqlite:/tmp/x.db", "--body-limit", "2048",
 				"--max-batch", "7", "--log-level", "error", "--log-format", "text", "--shutdown-timeout", "2s",
-				"--base-url", "http://lrs.test:7000", "--write-budget", "1MiB"},
+				"--base-url", "http://lrs.test:7000", "--write-budget", "1MiB", "--rate-limit", "12.5"},
 			env: map[string]string{
 				"CAIRN_ADDR": ":9000", "CAIRN_STORE": "mongodb://db:27017/cairn", "CAIRN_WRITE_BUDGET": "8MiB",
 				"CAIRN_BODY_LIMIT": "1MiB", "CAIRN_MAX_BATCH": "50", "CAIRN_LOG_LEVEL": "debug",
@@ -92,6 +92,7 @@ func TestServePrecedence(t *testing.T) {
 				s.BodyLimit = 2048
 				s.MaxBatch = 7
 				s.WriteBudget = 1 << 20
+				s.RateLimit = 12.5
 				s.LogLevel = slog.LevelError
 				s.ShutdownTimeout = 2 * time.Second
 				s.BaseURL = "http://lrs.test:7000"
@@ -187,6 +188,10 @@ func TestServeErrors(t *testing.T) {
 			want: []string{`--base-url: "ftp://x" is not an http:// or https:// URL`}},
 		{name: "base URL with query", args: []string{"--base-url", "http://x/?a=1"},
 			want: []string{`--base-url: "http://x/?a=1" must not have a query or fragment`}},
+		{name: "negative rate limit", args: []string{"--rate-limit", "-1"},
+			want: []string{`--rate-limit: -1 is out of range (want 0 to 1000000)`}},
+		{name: "rate limit not a number", env: map[string]string{"CAIRN_RATE_LIMIT": "fast"},
+			want: []string{`CAIRN_RATE_LIMIT: "fast" is not a number`}},
 		{name: "body limit decimal units", args: []string{"--body-limit", "16MB"},
 			want: []string{`--body-limit: "16MB" is not a size (want bytes, or a whole number with KiB or MiB, e.g. 16MiB)`}},
 		{name: "body limit zero", env: map[string]string{"CAIRN_BODY_LIMIT": "0"},

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
@@ -266,6 +267,18 @@ func ParsePositiveInt(s string, max int) (int, error) {
 		return 0, fmt.Errorf("%d is out of range (want 1 to %d)", n, max)
 	}
 	return n, nil
+}
+
+// ParseRate parses a non-negative number of events a second, at most a million.
+func ParseRate(s string) (float64, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(f) {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	if f < 0 || f > 1e6 {
+		return 0, fmt.Errorf("%g is out of range (want 0 to 1000000)", f)
+	}
+	return f, nil
 }
 
 // ParseBool parses true, false, 1, 0, yes, no, on or off (any case).
