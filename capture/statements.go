@@ -515,7 +515,8 @@ type ReadResult struct {
 	Stored            time.Time         // Single: its stored time (Last-Modified)
 	Statements        []json.RawMessage // query: the page
 	More              string            // query: the token for the next page, "" if none
-	Attachments       []Attachment      // when Params.Attachments: the contents the statements reference
+	Multipart         bool              // attachments=true was asked (directly or by the more token)
+	Attachments       []Attachment      // when Multipart: the contents the statements reference
 	ConsistentThrough time.Time
 }
 
@@ -523,7 +524,6 @@ type ReadResult struct {
 type moreToken struct {
 	P     StatementParams `json:"p"`
 	After int64           `json:"a"`
-	Max   int64           `json:"m"`
 }
 
 // consistentThrough returns the instant up to which every stored statement is visible
@@ -556,7 +556,9 @@ func (s *StatementService) Read(ctx context.Context, req ReadRequest) (ReadResul
 	if p.StatementID != "" || p.VoidedStatementID != "" {
 		return s.readOne(ctx, p, req, ct)
 	}
-	q := StatementQuery{Since: p.Since, Until: p.Until, Ascending: p.Ascending, AfterSeq: tok.After, MaxSeq: tok.Max}
+	// Pages ride on the store's sequence: the next page starts past the last one seen,
+	// so statements stored meanwhile neither shift nor repeat it.
+	q := StatementQuery{Since: p.Since, Until: p.Until, Ascending: p.Ascending, AfterSeq: tok.After}
 	if p.AgentKey != "" {
 		if p.RelatedAgents {
 			q.Keys = append(q.Keys, KeyRelatedAgent(p.AgentKey))
@@ -585,21 +587,14 @@ func (s *StatementService) Read(ctx context.Context, req ReadRequest) (ReadResul
 		limit = s.maxLimit
 	}
 	q.Limit = limit + 1
-	if q.MaxSeq == 0 && !q.Ascending {
-		last, err := s.store.LastSeq(ctx)
-		if err != nil {
-			return ReadResult{}, err
-		}
-		q.MaxSeq = last
-	}
 	recs, err := s.store.QueryStatements(ctx, q)
 	if err != nil {
 		return ReadResult{}, err
 	}
-	res := ReadResult{ConsistentThrough: ct, Statements: make([]json.RawMessage, 0, min(len(recs), limit))}
+	res := ReadResult{ConsistentThrough: ct, Multipart: p.Attachments, Statements: make([]json.RawMessage, 0, min(len(recs), limit))}
 	if len(recs) > limit {
 		recs = recs[:limit]
-		next, _ := json.Marshal(moreToken{P: p, After: recs[len(recs)-1].Seq, Max: q.MaxSeq})
+		next, _ := json.Marshal(moreToken{P: p, After: recs[len(recs)-1].Seq})
 		res.More = base64.RawURLEncoding.EncodeToString(next)
 	}
 	for _, r := range recs {
@@ -628,23 +623,19 @@ func (s *StatementService) readOne(ctx context.Context, p StatementParams, req R
 		return ReadResult{}, err
 	}
 	r, ok := found[id]
-	if !ok || r.Voided != wantVoided {
-		if ok && wantVoided {
-			return ReadResult{}, Errorf(CodeNotFound, "statement %s is not voided: fetch it with statementId", id)
-		}
-		if ok {
-			return ReadResult{}, Errorf(CodeNotFound, "statement %s is voided: fetch it with voidedStatementId", id)
-		}
+	switch {
+	case !ok || (req.Principal.MineOnly() && !slices.Contains(r.Keys, KeyAuthority(req.Principal.AuthorityKey))):
 		return ReadResult{}, Errorf(CodeNotFound, "no statement %s", id)
-	}
-	if req.Principal.MineOnly() && !slices.Contains(r.Keys, KeyAuthority(req.Principal.AuthorityKey)) {
-		return ReadResult{}, Errorf(CodeNotFound, "no statement %s", id)
+	case r.Voided && !wantVoided:
+		return ReadResult{}, Errorf(CodeNotFound, "statement %s is voided: fetch it with voidedStatementId", id)
+	case !r.Voided && wantVoided:
+		return ReadResult{}, Errorf(CodeNotFound, "statement %s is not voided: fetch it with statementId", id)
 	}
 	out, err := s.format(ctx, r.Raw, p.Format, req.Langs)
 	if err != nil {
 		return ReadResult{}, err
 	}
-	res := ReadResult{Single: true, Statement: out, Stored: r.Stored, ConsistentThrough: ct}
+	res := ReadResult{Single: true, Statement: out, Stored: r.Stored, ConsistentThrough: ct, Multipart: p.Attachments}
 	if p.Attachments {
 		if res.Attachments, err = s.attachmentsOf(ctx, []StatementRecord{r}); err != nil {
 			return ReadResult{}, err
@@ -658,10 +649,9 @@ func (s *StatementService) format(ctx context.Context, raw []byte, f Format, lan
 	if f == "" || f == FormatExact {
 		return raw, nil
 	}
-	var st Statement
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&st); err != nil {
+	tree, err := decodeJSONTree(raw)
+	st, ok := tree.(map[string]any)
+	if err != nil || !ok {
 		return nil, Internal(err, "a stored statement does not decode")
 	}
 	var out Statement
@@ -669,9 +659,11 @@ func (s *StatementService) format(ctx context.Context, raw []byte, f Format, lan
 		out = StatementIDsOnly(st)
 	} else {
 		var ids []string
-		for _, a := range activityIDsOf(st) {
-			ids = append(ids, a)
-		}
+		eachActivity(st, func(a map[string]any) {
+			if id, ok := a["id"].(string); ok {
+				ids = append(ids, id)
+			}
+		})
 		defs, err := s.store.Activities(ctx, ids)
 		if err != nil {
 			return nil, err
@@ -683,47 +675,6 @@ func (s *StatementService) format(ctx context.Context, raw []byte, f Format, lan
 		return nil, Internal(err, "cannot encode a statement")
 	}
 	return b, nil
-}
-
-// activityIDsOf lists the ids of the activities in st that carry a definition or may
-// have a canonical one: object, context activities, and the same in a SubStatement.
-func activityIDsOf(st Statement) []string {
-	var ids []string
-	var walk func(m map[string]any)
-	addActivity := func(v any) {
-		if a, ok := v.(map[string]any); ok {
-			if t, _ := a["objectType"].(string); t == "" || t == "Activity" {
-				if id, ok := a["id"].(string); ok {
-					ids = append(ids, id)
-				}
-			}
-		}
-	}
-	walk = func(m map[string]any) {
-		if obj, ok := m["object"].(map[string]any); ok {
-			if t, _ := obj["objectType"].(string); t == "SubStatement" {
-				walk(obj)
-			} else {
-				addActivity(obj)
-			}
-		}
-		if ctx, ok := m["context"].(map[string]any); ok {
-			if ca, ok := ctx["contextActivities"].(map[string]any); ok {
-				for _, v := range ca {
-					switch x := v.(type) {
-					case []any:
-						for _, a := range x {
-							addActivity(a)
-						}
-					default:
-						addActivity(x)
-					}
-				}
-			}
-		}
-	}
-	walk(st)
-	return ids
 }
 
 func (s *StatementService) attachmentsOf(ctx context.Context, recs []StatementRecord) ([]Attachment, error) {

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
 	"net/http"
 	"strings"
 	"time"
@@ -128,8 +126,7 @@ func (s *server) getDocument(c *fiber.Ctx, r *xapiRequest, d docResource) error 
 			return err
 		}
 		body := idList(ids)
-		sum := sha1.Sum(body)
-		c.Set(fiber.HeaderETag, quoteETag(hex.EncodeToString(sum[:])))
+		c.Set(fiber.HeaderETag, quoteETag(capture.ETagOf(body)))
 		c.Set(fiber.HeaderContentType, jsonContentType)
 		return c.Status(http.StatusOK).Send(body)
 	}

@@ -25,7 +25,6 @@ func (s *server) getStatements(c *fiber.Ctx, r *xapiRequest) error {
 		Langs:     parseAcceptLanguage(r.header.Get(fiber.HeaderAcceptLanguage)),
 		Principal: r.principal,
 	}
-	var attachments bool
 	if _, ok := r.params["more"]; ok {
 		for k := range r.params {
 			if k != "more" && k != "attachments" {
@@ -36,8 +35,8 @@ func (s *server) getStatements(c *fiber.Ctx, r *xapiRequest) error {
 		if req.More == "" {
 			return capture.Errorf(capture.CodeInvalid, "parameter more: empty")
 		}
-		var err error
-		if attachments, err = parseBool(r.params, "attachments"); err != nil {
+		// The token carries the attachments choice; the link repeats it for readers.
+		if _, err := parseBool(r.params, "attachments"); err != nil {
 			return err
 		}
 	} else {
@@ -45,17 +44,13 @@ func (s *server) getStatements(c *fiber.Ctx, r *xapiRequest) error {
 		if err != nil {
 			return err
 		}
-		req.Params, attachments = p, p.Attachments
+		req.Params = p
 	}
 	res, err := s.cfg.Statements.Read(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
-	through := res.ConsistentThrough
-	if through.IsZero() {
-		through = time.Now()
-	}
-	c.Set(headerConsistentThrough, through.UTC().Format(time.RFC3339Nano))
+	c.Set(headerConsistentThrough, res.ConsistentThrough.UTC().Format(time.RFC3339Nano))
 
 	var document []byte
 	if res.Single {
@@ -66,11 +61,11 @@ func (s *server) getStatements(c *fiber.Ctx, r *xapiRequest) error {
 	} else {
 		more := ""
 		if res.More != "" {
-			more = moreLink(res.More, attachments)
+			more = moreLink(res.More, res.Multipart)
 		}
 		document = statementResult(res.Statements, more)
 	}
-	if !attachments {
+	if !res.Multipart {
 		c.Set(fiber.HeaderContentType, jsonContentType)
 		return c.Status(http.StatusOK).Send(document)
 	}
@@ -171,16 +166,11 @@ func (s *server) postStatements(c *fiber.Ctx, r *xapiRequest) error {
 
 // idList encodes ids as a JSON array of strings, [] when there are none.
 func idList(ids []string) []byte {
-	b := make([]byte, 0, 2+len(ids)*40)
-	b = append(b, '[')
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		enc, _ := json.Marshal(id) // a string always encodes
-		b = append(b, enc...)
+	if ids == nil {
+		ids = []string{}
 	}
-	return append(b, ']')
+	b, _ := json.Marshal(ids) // strings always encode
+	return b
 }
 
 // writeSlot waits until the request's body fits in the write budget and returns the

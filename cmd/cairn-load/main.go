@@ -181,6 +181,9 @@ func runIngest(ctx context.Context, args []string) error {
 	if err := t.check(); err != nil {
 		return err
 	}
+	if *batch < 1 || *clients < 1 || *total < 1 {
+		return errors.New("-batch, -clients and -total must be at least 1")
+	}
 	requests := (*total + *batch - 1) / *batch
 	// Bodies are made before the clock starts, so the figure is the server's.
 	bodies := make([][]byte, requests)
@@ -222,7 +225,13 @@ func runIngest(ctx context.Context, args []string) error {
 					}
 					continue
 				}
-				sent.Add(int64(strings.Count(string(body), `"`) / 2))
+				var ids []string
+				if err := json.Unmarshal(body, &ids); err != nil {
+					failed.Add(1)
+					slog.Warn("write answer is not an id array", "body", truncate(body))
+					continue
+				}
+				sent.Add(int64(len(ids)))
 			}
 		}(c)
 	}
