@@ -6,8 +6,21 @@ import (
 	"fmt"
 )
 
-// migrations are applied in order; migrations[i] brings the schema from version i to
-// version i+1. Applied migrations are never edited: a change is a new entry.
+// schemaSets are the store's independent schemas, one per domain, each with its own
+// version. A set's migrations are applied in order; migrations[i] brings the set from
+// version i to version i+1. Applied migrations are never edited: a change is a new
+// entry. A domain adds its tables by adding a set here; set names never change.
+var schemaSets = []schemaSet{
+	{name: "capture", migrations: captureMigrations},
+}
+
+// schemaSet is one domain's ordered migrations.
+type schemaSet struct {
+	name       string
+	migrations []string
+}
+
+// captureMigrations hold the LRS tables.
 //
 // Statement match keys live in stmt_keys, one row per (key, statement) with a flag
 // set that says whether the key is the statement's own (1), inherited through its
@@ -17,7 +30,7 @@ import (
 // only). Each statement appears once per key, so "ORDER BY seq LIMIT n" stops after
 // n rows without a DISTINCT. Key strings are interned in key_ids so that the index
 // rows stay a few bytes long.
-var migrations = []string{
+var captureMigrations = []string{
 	// 1: initial schema.
 	`
 CREATE TABLE statements (
@@ -98,40 +111,58 @@ INSERT INTO meta (name, value) VALUES ('stored_monotonic', 1);
 `,
 }
 
-// migrate brings the schema to the newest version in one transaction. A database at
-// the newest version is left untouched; one newer than this code is an error.
+// migrate brings every schema set to its newest version in one transaction. A set at
+// its newest version is left untouched; one newer than this code is an error.
+//
+// Versions live in schema_versions (one row per set). Databases made before sets
+// existed hold the capture version in schema_version; it is carried over once.
 func migrate(ctx context.Context, db *sql.DB) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID`); err != nil {
 		return err
 	}
-	var version int
-	switch err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&version); err {
-	case nil:
-	case sql.ErrNoRows:
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+	var legacy int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).Scan(&legacy); err != nil {
+		return err
+	}
+	if legacy > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO schema_versions (name, version) SELECT 'capture', version FROM schema_version`); err != nil {
 			return err
 		}
-	default:
-		return err
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this program's %d", version, len(migrations))
-	}
-	if version == len(migrations) {
-		return nil
-	}
-	for i := version; i < len(migrations); i++ {
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
+		if _, err := tx.ExecContext(ctx, `DROP TABLE schema_version`); err != nil {
+			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(migrations)); err != nil {
-		return err
+	changed := legacy > 0
+	for _, set := range schemaSets {
+		var version int
+		switch err := tx.QueryRowContext(ctx, `SELECT version FROM schema_versions WHERE name = ?`, set.name).Scan(&version); err {
+		case nil, sql.ErrNoRows:
+		default:
+			return err
+		}
+		if version > len(set.migrations) {
+			return fmt.Errorf("database schema %q is at version %d, newer than this program's %d", set.name, version, len(set.migrations))
+		}
+		if version == len(set.migrations) {
+			continue
+		}
+		for i := version; i < len(set.migrations); i++ {
+			if _, err := tx.ExecContext(ctx, set.migrations[i]); err != nil {
+				return fmt.Errorf("schema %q migration %d: %w", set.name, i+1, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_versions (name, version) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version`, set.name, len(set.migrations)); err != nil {
+			return err
+		}
+		changed = true
+	}
+	if !changed {
+		return nil
 	}
 	return tx.Commit()
 }

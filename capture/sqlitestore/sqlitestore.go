@@ -221,7 +221,7 @@ func (s *Store) Close() error {
 // Ping reports whether the database answers a read; CodeUnavailable otherwise.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	if err := s.r.QueryRowContext(ctx, `SELECT 1 FROM schema_version`).Scan(&one); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT 1 FROM schema_versions LIMIT 1`).Scan(&one); err != nil {
 		return &capture.Error{Code: capture.CodeUnavailable, Message: "store unavailable", Err: err}
 	}
 	return nil

@@ -58,13 +58,15 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	}
 
 	s = openAt(t, path)
-	var version int
-	if err := s.r.QueryRowContext(t.Context(), `SELECT version FROM schema_version`).Scan(&version); err != nil || version != len(migrations) {
-		t.Errorf("schema_version = %d, %v; want %d", version, err, len(migrations))
+	for _, set := range schemaSets {
+		var version int
+		if err := s.r.QueryRowContext(t.Context(), `SELECT version FROM schema_versions WHERE name = ?`, set.name).Scan(&version); err != nil || version != len(set.migrations) {
+			t.Errorf("schema %q at version %d, %v; want %d", set.name, version, err, len(set.migrations))
+		}
 	}
 	var rows int
-	if err := s.r.QueryRowContext(t.Context(), `SELECT count(*) FROM schema_version`).Scan(&rows); err != nil || rows != 1 {
-		t.Errorf("schema_version has %d rows, %v; want 1", rows, err)
+	if err := s.r.QueryRowContext(t.Context(), `SELECT count(*) FROM schema_versions`).Scan(&rows); err != nil || rows != len(schemaSets) {
+		t.Errorf("schema_versions has %d rows, %v; want %d", rows, err, len(schemaSets))
 	}
 	if last, _ := s.LastSeq(t.Context()); last != 2 {
 		t.Errorf("LastSeq after reopen = %d, want 2", last)
@@ -205,5 +207,27 @@ func TestConflictNamesTheStoredID(t *testing.T) {
 	}
 	if last, _ := s.LastSeq(t.Context()); last != 1 {
 		t.Errorf("LastSeq = %d after the failed batch, want 1", last)
+	}
+}
+
+// TestLegacySchemaVersion opens a database whose capture version sits in the
+// single-row schema_version table of earlier releases: the version carries over, no
+// capture migration runs again, and the old table goes.
+func TestLegacySchemaVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	s := openAt(t, path)
+	if _, err := s.w.ExecContext(t.Context(), `DROP TABLE schema_versions; CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (?)`, len(captureMigrations)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, path)
+	var version, legacy int
+	if err := s.r.QueryRowContext(t.Context(), `SELECT version FROM schema_versions WHERE name = 'capture'`).Scan(&version); err != nil || version != len(captureMigrations) {
+		t.Errorf("capture schema at %d, %v; want %d", version, err, len(captureMigrations))
+	}
+	if err := s.r.QueryRowContext(t.Context(), `SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'`).Scan(&legacy); err != nil || legacy != 0 {
+		t.Errorf("schema_version tables left: %d, %v", legacy, err)
 	}
 }
