@@ -250,6 +250,16 @@ func (s *CredentialService) Authority(c Credential) (map[string]any, string) {
 	return agent, "account:" + s.baseURL + "|" + c.Key
 }
 
+// SystemPrincipal returns the principal Cairn's own components (the Q&A hub, the
+// Slack app, imports) write under: every scope, authority an account on the
+// instance's base URL named name. trusted keeps a submitted authority, as imports of
+// exported statements need. It stores nothing; repeat calls return equal principals.
+func (s *CredentialService) SystemPrincipal(name string, trusted bool) Principal {
+	c := Credential{Key: name, Name: name, Scopes: []string{ScopeAll}, Trusted: trusted}
+	agent, key := s.Authority(c)
+	return Principal{Credential: c, Authority: agent, AuthorityKey: key}
+}
+
 var errBadCredentials = Errorf(CodeUnauthorized, "unknown or wrong credentials")
 
 // Authenticate checks key and secret and returns the principal; CodeUnauthorized for

@@ -65,6 +65,10 @@ func commands() []command {
 			settings: config.CommonSettings, setup: setupCredentialsList},
 		{name: "credentials revoke", synopsis: "KEY", summary: "revoke a credential; requests made with it fail from then on",
 			settings: config.CommonSettings, setup: setupCredentialsRevoke},
+		{name: "statements export", synopsis: "[--format ndjson|csv] [--output FILE] [--agent JSON] [--verb IRI] [--activity IRI] [--platform P] [--since T] [--until T]",
+			summary: "stream the statements a filter selects, oldest first, as NDJSON or CSV", settings: config.CommonSettings, setup: setupStatementsExport},
+		{name: "statements import", synopsis: "[--batch N] [--json] FILE|-",
+			summary: "store NDJSON statements, each checked like a POST; report rejected lines (exit 1 if any)", settings: config.CommonSettings, setup: setupStatementsImport},
 		{name: "version", summary: "print the version", settings: func() []config.Setting { return nil },
 			setup: func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 				return func(_ context.Context, args []string) error {
