@@ -98,7 +98,9 @@ func setupStatementsExport(c *cli, fs *flag.FlagSet) func(context.Context, []str
 		return withStatements(ctx, c, cfg, "", func(svc *capture.StatementService, creds *capture.CredentialService, log *slog.Logger) error {
 			start := time.Now()
 			n, err := transfer.Export(ctx, svc, creds.SystemPrincipal("export", false), transfer.Filter{Params: params, Platform: *platform}, f, w,
-				throttled(func(n int) { log.Info("exporting", "statements", n, "elapsed", time.Since(start).Round(time.Millisecond)) }))
+				throttled(func(n int) {
+					log.Info("exporting", "statements", n, "elapsed", time.Since(start).Round(time.Millisecond))
+				}))
 			if err != nil {
 				return fmt.Errorf("after %d statements: %w", n, err)
 			}
