@@ -26,12 +26,15 @@ const (
 	ScopeDefine             = "define"
 	ScopeState              = "state"
 	ScopeProfile            = "profile"
+	// ScopeAdmin is Cairn's own scope (not xAPI): it allows the admin API
+	// (/api/admin/...) and nothing under /xapi.
+	ScopeAdmin = "admin"
 )
 
 // KnownScopes lists every scope a credential may hold.
 var KnownScopes = []string{
 	ScopeStatementsWrite, ScopeStatementsRead, ScopeStatementsReadMine,
-	ScopeAllRead, ScopeAll, ScopeDefine, ScopeState, ScopeProfile,
+	ScopeAllRead, ScopeAll, ScopeDefine, ScopeState, ScopeProfile, ScopeAdmin,
 }
 
 // Resource names what a request touches, for Principal.Allows.
@@ -84,7 +87,7 @@ func (p Principal) Allows(res Resource, write bool) bool {
 	case ResActivityProfile, ResAgentProfile:
 		return p.has(ScopeProfile)
 	case ResActivities, ResAgents:
-		return !write && len(p.Credential.Scopes) > 0
+		return !write && slices.ContainsFunc(p.Credential.Scopes, func(sc string) bool { return sc != ScopeAdmin })
 	}
 	return false
 }
@@ -94,6 +97,9 @@ func (p Principal) Allows(res Resource, write bool) bool {
 func (p Principal) MineOnly() bool {
 	return !p.has(ScopeAll, ScopeAllRead, ScopeStatementsRead) && p.has(ScopeStatementsReadMine)
 }
+
+// IsAdmin reports whether p may use the admin API (the admin scope).
+func (p Principal) IsAdmin() bool { return p.has(ScopeAdmin) }
 
 // CanDefine reports whether statements written by p update canonical activity
 // definitions (the define scope, xAPI 1.0.3 Communication 4.2).

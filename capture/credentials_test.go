@@ -59,3 +59,27 @@ func TestRevocationElsewhere(t *testing.T) {
 		t.Fatalf("the revoking service itself: got %v, want unauthorized at once", err)
 	}
 }
+
+// The admin scope opens the admin API only: no xAPI resource, and no xAPI scope grants it.
+func TestAdminScope(t *testing.T) {
+	cases := []struct {
+		scopes    []string
+		admin     bool
+		xapiReads bool
+	}{
+		{[]string{capture.ScopeAdmin}, true, false},
+		{[]string{capture.ScopeAll}, false, true},
+		{[]string{capture.ScopeAdmin, capture.ScopeStatementsRead}, true, true},
+	}
+	for _, c := range cases {
+		p := capture.Principal{Credential: capture.Credential{Scopes: c.scopes}}
+		if got := p.IsAdmin(); got != c.admin {
+			t.Errorf("%v: IsAdmin = %v, want %v", c.scopes, got, c.admin)
+		}
+		for _, res := range []capture.Resource{capture.ResStatements, capture.ResActivities, capture.ResAgents} {
+			if got := p.Allows(res, false); got != c.xapiReads {
+				t.Errorf("%v: Allows(%s, read) = %v, want %v", c.scopes, res, got, c.xapiReads)
+			}
+		}
+	}
+}

@@ -23,12 +23,13 @@ import (
 // turns query parameters into store queries. Writes are serialised so that stored
 // times never decrease as the store's sequence grows.
 type StatementService struct {
-	store    StatementStore
-	now      func() time.Time
-	maxBatch int
-	maxLimit int
-	log      *slog.Logger
-	undef    func(activityIDs []string)
+	store     StatementStore
+	now       func() time.Time
+	maxBatch  int
+	maxLimit  int
+	log       *slog.Logger
+	undef     func(activityIDs []string)
+	committed func()
 
 	placeholder     string // stands for the stored time until the write lock is held
 	placeholderJSON []byte
@@ -54,11 +55,15 @@ type StatementServiceConfig struct {
 	// each id once. It runs with the write lock held: it must return at once and must not
 	// call the service.
 	Undefined func(activityIDs []string)
+	// Committed, when set, is called after each successful commit that stored at least
+	// one statement (federation pushers wake on it). It runs with the write lock held:
+	// it must return at once and must not call the service.
+	Committed func()
 }
 
 // NewStatementService returns a StatementService over cfg.Store.
 func NewStatementService(cfg StatementServiceConfig) *StatementService {
-	s := &StatementService{store: cfg.Store, now: cfg.Now, maxBatch: cfg.MaxBatch, maxLimit: cfg.MaxLimit, log: cfg.Logger, undef: cfg.Undefined}
+	s := &StatementService{store: cfg.Store, now: cfg.Now, maxBatch: cfg.MaxBatch, maxLimit: cfg.MaxLimit, log: cfg.Logger, undef: cfg.Undefined, committed: cfg.Committed}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -386,6 +391,9 @@ func (s *StatementService) commitJobs(jobs []*writeJob) error {
 		return err
 	}
 	s.lastStored = at
+	if s.committed != nil {
+		s.committed()
+	}
 	if len(undefined) > 0 {
 		s.undef(undefined)
 	}

@@ -77,6 +77,12 @@ type StatementStore interface {
 	QueryStatements(ctx context.Context, q StatementQuery) ([]StatementRecord, error)
 	// LastSeq returns the highest Seq stored, 0 for an empty store.
 	LastSeq(ctx context.Context) (int64, error)
+	// StatementsAfter returns at most limit records (limit > 0, else CodeInvalid) with
+	// Seq > seq in Seq order, voided and voiding ones included, without Keys and
+	// InheritedKeys: the local feed that federation pushes read. It never returns a
+	// record while one with a lower Seq may still become visible, so a cursor that
+	// follows it skips nothing under concurrent writes.
+	StatementsAfter(ctx context.Context, seq int64, limit int) ([]StatementRecord, error)
 	// Attachments returns the stored contents among sha2s, keyed by sha2; unknown ones are absent.
 	Attachments(ctx context.Context, sha2s []string) (map[string]Attachment, error)
 	// Activities returns the canonical definitions among ids, keyed by id; unknown ones are absent.
