@@ -13,6 +13,7 @@ import (
 
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/capture/mongostore/mongotest"
+	"github.com/cairn-lrs/cairn/capture/reports/reportstest"
 	"github.com/cairn-lrs/cairn/capture/storetest"
 )
 
@@ -66,6 +67,13 @@ func openFresh(t *testing.T, cfg config) (*Store, string) {
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) capture.Store {
+		s, _ := openFresh(t, defaultConfig())
+		return s
+	})
+}
+
+func TestReportsContract(t *testing.T) {
+	reportstest.Run(t, func(t *testing.T) reportstest.Stores {
 		s, _ := openFresh(t, defaultConfig())
 		return s
 	})

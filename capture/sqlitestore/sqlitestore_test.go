@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cairn-lrs/cairn/capture"
+	"github.com/cairn-lrs/cairn/capture/reports/reportstest"
 	"github.com/cairn-lrs/cairn/capture/storetest"
 )
 
@@ -216,7 +217,7 @@ func TestConflictNamesTheStoredID(t *testing.T) {
 func TestLegacySchemaVersion(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "legacy.db")
 	s := openAt(t, path)
-	if _, err := s.w.ExecContext(t.Context(), `DROP TABLE schema_versions; CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (?)`, len(captureMigrations)); err != nil {
+	if _, err := s.w.ExecContext(t.Context(), `DELETE FROM schema_versions WHERE name = 'capture'; CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (?)`, len(captureMigrations)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -230,4 +231,8 @@ func TestLegacySchemaVersion(t *testing.T) {
 	if err := s.r.QueryRowContext(t.Context(), `SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'`).Scan(&legacy); err != nil || legacy != 0 {
 		t.Errorf("schema_version tables left: %d, %v", legacy, err)
 	}
+}
+
+func TestReportsContract(t *testing.T) {
+	reportstest.Run(t, func(t *testing.T) reportstest.Stores { return openAt(t, filepath.Join(t.TempDir(), "r.db")) })
 }
