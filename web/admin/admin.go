@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/cairn-lrs/cairn/capture"
+	"github.com/cairn-lrs/cairn/capture/reports"
 )
 
 //go:embed templates/*.html
@@ -43,6 +44,7 @@ type Config struct {
 	Statements  *capture.StatementService
 	Credentials *capture.CredentialService
 	Status      func(ctx context.Context) (Status, error)
+	Reports     *reports.Reports // the report pages; nil: none
 	Logger      *slog.Logger
 	ImportLimit int // largest NDJSON upload in bytes (keep within the app's body limit); 0: 16 MiB
 }
@@ -71,6 +73,9 @@ func Mount(app fiber.Router, cfg Config) {
 	g.Get("/statements", c.explorer)
 	g.Get("/statements/export.:format", c.export)
 	g.Get("/statements/:id", c.statement)
+	if cfg.Reports != nil {
+		g.Get("/reports", c.reportsPage)
+	}
 	g.Get("/import", c.importForm)
 	g.Post("/import", c.importRun)
 }
@@ -85,6 +90,7 @@ func (c *console) csrf(ctx *fiber.Ctx) error {
 }
 
 var funcs = template.FuncMap{
+	"list": func(v ...int) []int { return v },
 	"time": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

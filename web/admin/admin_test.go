@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/cairn-lrs/cairn/capture"
+	"github.com/cairn-lrs/cairn/capture/reports"
 	"github.com/cairn-lrs/cairn/capture/sqlitestore"
 	"github.com/cairn-lrs/cairn/web/admin"
 )
@@ -36,12 +37,16 @@ func (testAccess) CSRFToken(*fiber.Ctx) string { return "token-1" }
 func (testAccess) CheckCSRF(c *fiber.Ctx) bool { return c.FormValue("csrf") == "token-1" }
 
 type env struct {
-	app   *fiber.App
-	creds *capture.CredentialService
-	svc   *capture.StatementService
+	rollup *reports.Rollup
+	app    *fiber.App
+	creds  *capture.CredentialService
+	svc    *capture.StatementService
 }
 
-func newEnv(t *testing.T) env {
+func newEnv(t *testing.T) env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with the report pages under privacy (nil: no privacy rule).
+func newEnvWith(t *testing.T, privacy *reports.Privacy) env {
 	t.Helper()
 	st, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "c.db"), nil)
 	if err != nil {
@@ -53,8 +58,14 @@ func newEnv(t *testing.T) env {
 		creds: capture.NewCredentialService(st, "https://cairn.example.com", nil),
 		svc:   capture.NewStatementService(capture.StatementServiceConfig{Store: st}),
 	}
+	e.rollup = &reports.Rollup{Feed: st, Store: st}
+	rep := &reports.Reports{Store: st, ActivityByID: e.svc.Activity}
+	if privacy != nil {
+		rep.Privacy = *privacy
+	}
 	admin.Mount(e.app, admin.Config{
-		Access: testAccess{}, Statements: e.svc, Credentials: e.creds,
+		Reports: rep,
+		Access:  testAccess{}, Statements: e.svc, Credentials: e.creds,
 		Status: func(ctx context.Context) (admin.Status, error) {
 			n, size, err := st.Stats(ctx)
 			return admin.Status{Statements: n, StoreBytes: size, LastStored: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}, err
@@ -245,5 +256,52 @@ func TestImportWithoutFile(t *testing.T) {
 	code, body := e.post(t, "/admin/import", url.Values{"csrf": {"token-1"}})
 	if code != 400 || !strings.Contains(body, "Choose an NDJSON file") {
 		t.Errorf("import without a file: %d %s", code, body)
+	}
+}
+
+func TestReportsPage(t *testing.T) {
+	tests := []struct {
+		name    string
+		privacy *reports.Privacy
+		want    []string
+		notWant []string
+	}{
+		{"open", nil, []string{"Statements per week by source", "<rect", "Article 1</a></td><td>1</td><td>1</td>", "Slack, week of"},
+			[]string{"Privacy mode"}},
+		// Each article was read by one person, and each source's statements come from
+		// one person: under k=2 they all go; the week's two learners stay.
+		{"k2", &reports.Privacy{Aggregate: true, K: 2}, []string{"Privacy mode:", "2 figures for smaller groups are hidden", "used by 2 people or more"},
+			[]string{"Article 1", "Slack, week of"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnvWith(t, tt.privacy)
+			if code, body := e.upload(t, "import.ndjson"); code != 200 {
+				t.Fatalf("import: %d %s", code, body)
+			}
+			if _, err := e.rollup.CatchUp(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			code, _, body := e.do(t, http.MethodGet, "/admin/reports?weeks=4", nil, "", true)
+			if code != 200 {
+				t.Fatalf("reports: %d %s", code, body)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("reports page lacks %q", w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("reports page shows %q", w)
+				}
+			}
+		})
+	}
+	e := newEnv(t)
+	for _, q := range []string{"?weeks=3", "?weeks=99", "?team=" + strings.Repeat("x", 201)} {
+		if code, _, _ := e.do(t, http.MethodGet, "/admin/reports"+q, nil, "", true); code != 400 {
+			t.Errorf("reports%s: %d, want 400", q[:min(len(q), 12)], code)
+		}
 	}
 }
