@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // time zones on machines without a zoneinfo database
 
 	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
 )
@@ -69,6 +70,8 @@ func commands() []command {
 			summary: "stream the statements a filter selects, oldest first, as NDJSON or CSV", settings: config.CommonSettings, setup: setupStatementsExport},
 		{name: "statements import", synopsis: "[--batch N] [--json] FILE|-",
 			summary: "store NDJSON statements, each checked like a POST; report rejected lines (exit 1 if any)", settings: config.CommonSettings, setup: setupStatementsImport},
+		{name: "reports rebuild", synopsis: "[--timezone ZONE]",
+			summary: "recompute the report figures from every stored statement (stop serve first)", settings: config.CommonSettings, setup: setupReportsRebuild},
 		{name: "version", summary: "print the version", settings: func() []config.Setting { return nil },
 			setup: func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 				return func(_ context.Context, args []string) error {

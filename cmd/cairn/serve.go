@@ -40,9 +40,13 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		return err
 	}
 	var enricher *enrichment
+	var reporter *reporting
 	closeStore := func() error {
 		if enricher != nil {
 			enricher.stop() // its workers write to the store
+		}
+		if reporter != nil {
+			reporter.stop()
 		}
 		if err := store.Close(); err != nil {
 			return fmt.Errorf("close store: %s", cfg.Store.Scrub(err.Error()))
@@ -63,9 +67,15 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		enricher = newEnrichment(cfg, logger)
 		stmtCfg.Undefined = enricher.Undefined
 	}
+	if reporter = newReporting(store, cfg, logger); reporter != nil {
+		stmtCfg.Committed = reporter.Committed
+	}
 	statements := capture.NewStatementService(stmtCfg)
 	if enricher != nil {
 		enricher.start(ctx, statements)
+	}
+	if reporter != nil {
+		reporter.start(ctx, statements)
 	}
 
 	app := web.New(web.Config{

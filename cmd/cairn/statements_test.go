@@ -52,6 +52,15 @@ func TestStatementsImportExport(t *testing.T) {
 		t.Errorf("filtered export: status %d, %d lines, stderr %s; want 2", code, lines, errOut)
 	}
 
+	code, out, errOut = runCLI(t, env, "reports", "rebuild", "--timezone", "Europe/Berlin")
+	if code != 0 || !strings.Contains(out, "rebuilt from 4 statements") || !strings.Contains(out, "Europe/Berlin") {
+		t.Errorf("reports rebuild: status %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, env, "reports", "rebuild", "--timezone", "Nowhere/Else")
+	if code != 2 || !strings.Contains(errOut, "unknown time zone") {
+		t.Errorf("reports rebuild with a bad zone: status %d, stderr %q", code, errOut)
+	}
+
 	code, _, errOut = runCLI(t, env, "statements", "export", "--verb", "not an iri")
 	if code != 2 || !strings.Contains(errOut, "verb") {
 		t.Errorf("export with a bad verb: status %d, stderr %q", code, errOut)

@@ -23,6 +23,9 @@ const (
 	FlagShutdownTimeout = "shutdown-timeout"
 	FlagEnrich          = "enrich"
 	FlagEnrichPrivate   = "enrich-allow-private"
+	FlagTimezone        = "timezone"
+	FlagReportPrivacy   = "report-privacy"
+	FlagReportMinGroup  = "report-min-group"
 )
 
 // Defaults.
@@ -68,6 +71,12 @@ func ServeSettings() []Setting {
 			Usage: "fetch title and description of web pages that statements name without a definition"},
 		{Flag: FlagEnrichPrivate, Env: "CAIRN_ENRICH_ALLOW_PRIVATE", Default: "false", Meta: "BOOL", Bool: true,
 			Usage: "tests only: let enrichment fetch loopback and private addresses, on any port"},
+		{Flag: FlagTimezone, Env: "CAIRN_TIMEZONE", Default: "UTC", Meta: "ZONE",
+			Usage: "the organisation's IANA time zone (e.g. Europe/Berlin): report weeks and days; storage stays UTC"},
+		{Flag: FlagReportPrivacy, Env: "CAIRN_REPORT_PRIVACY", Default: "false", Meta: "BOOL", Bool: true,
+			Usage: "reports show only figures that stand for at least --report-min-group people, and no per-person views"},
+		{Flag: FlagReportMinGroup, Env: "CAIRN_REPORT_MIN_GROUP", Default: "5", Meta: "K",
+			Usage: "with --report-privacy: the smallest group of people a figure may stand for"},
 	}, CommonSettings()...)
 }
 
@@ -90,6 +99,9 @@ type Serve struct {
 	ShutdownTimeout time.Duration
 	Enrich          bool // fetch pages behind undefined http(s) activity ids
 	EnrichPrivate   bool // let enrichment reach loopback and private addresses (tests only)
+	Timezone        *time.Location
+	ReportPrivacy   bool
+	ReportMinGroup  int
 }
 
 // BindCommon registers the common flags on fs. After fs.Parse, the returned function
@@ -131,6 +143,9 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.ShutdownTimeout = parse(&p, values[FlagShutdownTimeout], ParseDuration)
 		s.Enrich = parse(&p, values[FlagEnrich], ParseBool)
 		s.EnrichPrivate = parse(&p, values[FlagEnrichPrivate], ParseBool)
+		s.Timezone = parse(&p, values[FlagTimezone], ParseTimezone)
+		s.ReportPrivacy = parse(&p, values[FlagReportPrivacy], ParseBool)
+		s.ReportMinGroup = parse(&p, values[FlagReportMinGroup], func(s string) (int, error) { return ParsePositiveInt(s, 1000) })
 		return s, p.err()
 	}
 }

@@ -49,6 +49,12 @@ func TestServePrecedence(t *testing.T) {
 		WriteBudget:     2 << 20,
 		ShutdownTimeout: 15 * time.Second,
 		Enrich:          true,
+		Timezone:        time.UTC,
+		ReportMinGroup:  5,
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
 	}
 	tests := []struct {
 		name string
@@ -110,6 +116,12 @@ func TestServePrecedence(t *testing.T) {
 			edit: func(s *Serve) { s.Enrich = false; s.EnrichPrivate = true },
 		},
 		{
+			name: "reports from environment and flags",
+			args: []string{"--report-min-group", "3"},
+			env:  map[string]string{"CAIRN_TIMEZONE": "Europe/Berlin", "CAIRN_REPORT_PRIVACY": "true", "CAIRN_REPORT_MIN_GROUP": "9"},
+			edit: func(s *Serve) { s.Timezone = berlin; s.ReportPrivacy = true; s.ReportMinGroup = 3 },
+		},
+		{
 			name: "base URL follows the address",
 			args: []string{"--addr", "0.0.0.0:8181"},
 			edit: func(s *Serve) { s.Addr = "0.0.0.0:8181"; s.BaseURL = "http://localhost:8181" },
@@ -146,6 +158,9 @@ func TestServePrecedence(t *testing.T) {
 			}
 			want := defaults
 			tt.edit(&want)
+			if got.Timezone.String() == want.Timezone.String() {
+				got.Timezone = want.Timezone // each load makes its own *time.Location
+			}
 			if got != want {
 				t.Errorf("got  %+v\nwant %+v", got, want)
 			}
@@ -212,6 +227,10 @@ func TestServeErrors(t *testing.T) {
 			want: []string{`CAIRN_ENRICH: "maybe" is not a boolean (want true or false)`}},
 		{name: "enrich allow private not a boolean", args: []string{"--enrich-allow-private=2"},
 			want: []string{`--enrich-allow-private: "2" is not a boolean`}},
+		{name: "unknown time zone", env: map[string]string{"CAIRN_TIMEZONE": "Mars/Olympus"},
+			want: []string{`CAIRN_TIMEZONE: unknown time zone "Mars/Olympus": want an IANA name such as UTC or Europe/Berlin`}},
+		{name: "report min group zero", args: []string{"--report-min-group", "0"},
+			want: []string{`--report-min-group: 0 is out of range (want 1 to 1000)`}},
 		{name: "every problem at once", args: []string{"--addr", "x", "--max-batch", "-3"}, env: map[string]string{"CAIRN_LOG_FORMAT": "yaml"},
 			want: []string{`--addr: "x" is not HOST:PORT`, `--max-batch: -3 is out of range`, `CAIRN_LOG_FORMAT: unknown format "yaml"`}},
 	}

@@ -336,3 +336,16 @@ func ParseLogFormat(s string) (LogFormat, error) {
 	}
 	return "", fmt.Errorf("unknown format %q (want text or json)", s)
 }
+
+// ParseTimezone parses an IANA time zone name ("UTC", "Europe/Berlin"); an unknown
+// name is an error that says how zones are named.
+func ParseTimezone(s string) (*time.Location, error) {
+	if s == "" || s == "Local" {
+		return nil, fmt.Errorf("want an IANA time zone name such as UTC or Europe/Berlin")
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q: want an IANA name such as UTC or Europe/Berlin", s)
+	}
+	return loc, nil
+}
