@@ -35,7 +35,7 @@ func (s *Store) reportIndexes() []index {
 		{s.db.Collection(collRollupWS), bson.D{{Key: "team", Value: 1}, {Key: "week", Value: 1}}, false},
 		{s.db.Collection(collRollupW), bson.D{{Key: "team", Value: 1}, {Key: "week", Value: 1}}, false},
 		{s.db.Collection(collRollupWA), bson.D{{Key: "week", Value: 1}, {Key: "team", Value: 1}}, false},
-		{s.db.Collection(collRollupObj), bson.D{{Key: "kind", Value: 1}, {Key: "month", Value: 1}, {Key: "learners", Value: -1}, {Key: "statements", Value: -1}}, false},
+		{s.db.Collection(collRollupObj), bson.D{{Key: "kind", Value: 1}, {Key: "learners", Value: -1}, {Key: "statements", Value: -1}}, false},
 	}
 }
 
@@ -141,8 +141,8 @@ func (s *Store) applyFacts(ctx context.Context, facts []reports.Fact) error {
 	type counts struct{ statements, learners int64 }
 	ws := map[[3]string]*counts{}
 	w := map[[2]string]int64{}
-	obj := map[[2]string]*counts{}
-	kinds := map[[2]string]reports.Kind{}
+	obj := map[string]*counts{}
+	kinds := map[string]reports.Kind{}
 	for _, f := range facts {
 		week := fmt.Sprint(int32(f.Week))
 		teams := []string{"*"}
@@ -177,21 +177,19 @@ func (s *Store) applyFacts(ctx context.Context, facts []reports.Fact) error {
 		if f.Kind == reports.KindOther || f.Object == "" {
 			continue
 		}
-		for _, month := range []int32{f.Month, 0} {
-			k := [2]string{fmt.Sprint(month), f.Object}
-			if obj[k] == nil {
-				obj[k] = &counts{}
-				kinds[k] = f.Kind
+		k := f.Object
+		if obj[k] == nil {
+			obj[k] = &counts{}
+			kinds[k] = f.Kind
+		}
+		obj[k].statements += int64(f.Sign)
+		if counted {
+			fresh, err := s.isNew(ctx, collRollupOA, bson.D{{Key: "_id", Value: f.Actor + "|" + f.Object}})
+			if err != nil {
+				return err
 			}
-			obj[k].statements += int64(f.Sign)
-			if counted {
-				fresh, err := s.isNew(ctx, collRollupOA, bson.D{{Key: "_id", Value: k[0] + "|" + f.Actor + "|" + f.Object}})
-				if err != nil {
-					return err
-				}
-				if fresh {
-					obj[k].learners++
-				}
+			if fresh {
+				obj[k].learners++
 			}
 		}
 	}
@@ -223,9 +221,7 @@ func (s *Store) applyFacts(ctx context.Context, facts []reports.Fact) error {
 		}
 	}
 	for k, c := range obj {
-		var month int32
-		fmt.Sscan(k[0], &month)
-		if err := inc(collRollupObj, k[0]+"|"+k[1], bson.D{{Key: "month", Value: month}, {Key: "object", Value: k[1]}, {Key: "kind", Value: string(kinds[k])}},
+		if err := inc(collRollupObj, k, bson.D{{Key: "object", Value: k}, {Key: "kind", Value: string(kinds[k])}},
 			bson.D{{Key: "statements", Value: c.statements}, {Key: "learners", Value: c.learners}}); err != nil {
 			return err
 		}
@@ -292,8 +288,8 @@ func (s *Store) WeeklyLearners(ctx context.Context, from, to reports.Day, team s
 }
 
 // TopObjects implements reports.Store.
-func (s *Store) TopObjects(ctx context.Context, kind reports.Kind, month int32, minLearners, limit int) ([]reports.ObjectCount, error) {
-	cur, err := s.db.Collection(collRollupObj).Find(ctx, bson.D{{Key: "kind", Value: string(kind)}, {Key: "month", Value: month},
+func (s *Store) TopObjects(ctx context.Context, kind reports.Kind, minLearners, limit int) ([]reports.ObjectCount, error) {
+	cur, err := s.db.Collection(collRollupObj).Find(ctx, bson.D{{Key: "kind", Value: string(kind)},
 		{Key: "learners", Value: bson.D{{Key: "$gte", Value: int64(minLearners)}}}},
 		options.Find().SetSort(bson.D{{Key: "learners", Value: -1}, {Key: "statements", Value: -1}, {Key: "object", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {

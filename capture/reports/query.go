@@ -117,10 +117,10 @@ type TopItem struct {
 	Name string
 }
 
-// Top returns up to limit activities of kind used in month (yyyymm; 0: all time), by
-// people then statements; under the privacy rule only those used by at least K.
-func (r *Reports) Top(ctx context.Context, kind Kind, month int32, limit int) ([]TopItem, error) {
-	objs, err := r.Store.TopObjects(ctx, kind, month, r.Privacy.min(), limit)
+// Top returns up to limit activities of kind, by people then statements, all time;
+// under the privacy rule only those used by at least K.
+func (r *Reports) Top(ctx context.Context, kind Kind, limit int) ([]TopItem, error) {
+	objs, err := r.Store.TopObjects(ctx, kind, r.Privacy.min(), limit)
 	if err != nil {
 		return nil, err
 	}

@@ -106,12 +106,6 @@ func (d Day) Week() Day {
 	return d - (d+3)%7
 }
 
-// Month returns d's month as yyyymm.
-func (d Day) Month() int32 {
-	y, m, _ := d.Time().Date()
-	return int32(y*100 + int(m))
-}
-
 // Time returns midnight UTC of d.
 func (d Day) Time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
 
@@ -121,7 +115,6 @@ func (d Day) String() string { return d.Time().Format("2006-01-02") }
 // Fact is what one statement adds to the aggregates.
 type Fact struct {
 	Week   Day
-	Month  int32 // yyyymm
 	Source Source
 	Actor  string // capture.AgentKeyOf the actor; "" for an anonymous group (no learner counted)
 	Team   string // the actor's team, "" when unknown
@@ -170,7 +163,7 @@ func FactOf(raw []byte, origin string, zone *time.Location, teamOf func(actorKey
 		}
 	}
 	day := DayOf(at, zone)
-	f = Fact{Week: day.Week(), Month: day.Month(), Source: SourceOf(s.Context.Platform, origin), Sign: 1}
+	f = Fact{Week: day.Week(), Source: SourceOf(s.Context.Platform, origin), Sign: 1}
 	var actor map[string]any
 	if json.Unmarshal(s.Actor, &actor) == nil {
 		if key, err := capture.AgentKeyOf(actor); err == nil {
@@ -244,10 +237,10 @@ type Store interface {
 	// WeeklyLearners returns distinct learners per week (any source) in [from, to],
 	// ordered by week; team "" means everyone.
 	WeeklyLearners(ctx context.Context, from, to Day, team string) ([]WeekLearners, error)
-	// TopObjects returns up to limit activities of kind, used in month (yyyymm; 0:
-	// all time) by at least minLearners people, by learners then statements, most
-	// first.
-	TopObjects(ctx context.Context, kind Kind, month int32, minLearners int, limit int) ([]ObjectCount, error)
+	// TopObjects returns up to limit activities of kind used by at least minLearners
+	// people, by learners then statements, most first (all time: per-period lists
+	// would double the rollup's work).
+	TopObjects(ctx context.Context, kind Kind, minLearners int, limit int) ([]ObjectCount, error)
 	// TeamActivity returns each team's statements and distinct learners for weeks in
 	// [from, to], teams with fewer than minLearners people left out, by team name.
 	TeamActivity(ctx context.Context, from, to Day, minLearners int) ([]TeamCount, error)

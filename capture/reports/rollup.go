@@ -134,14 +134,37 @@ func (r *Rollup) CatchUp(ctx context.Context) (int, error) {
 }
 
 // Run keeps the aggregates current until ctx ends: it catches up, then again every
-// interval or when woken (send on wake after new statements; may be nil).
-// Errors are logged and retried at the next tick.
+// interval or when woken (send on wake after new statements; may be nil). Rolling up
+// shares the store's writer with statement writes, so while writes keep arriving it
+// yields: after each batch it rests nine times as long as the batch took (at most a
+// tenth of the writer's time), catching up fully once writes pause. Errors are logged
+// and retried at the next tick.
 func (r *Rollup) Run(ctx context.Context, interval time.Duration, wake <-chan struct{}) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, err := r.CatchUp(ctx); err != nil && ctx.Err() == nil && r.Logger != nil && capture.ErrorCode(err) != capture.CodeConflict {
-			r.Logger.Warn("report figures not updated", "err", err)
+		for {
+			start := time.Now()
+			n, err := r.Step(ctx)
+			if err != nil {
+				if ctx.Err() == nil && r.Logger != nil && capture.ErrorCode(err) != capture.CodeConflict {
+					r.Logger.Warn("report figures not updated", "err", err)
+				}
+				break
+			}
+			if n == 0 {
+				break
+			}
+			select {
+			case <-wake: // writes are arriving: yield
+				rest := min(9*time.Since(start), 2*time.Second)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(rest):
+				}
+			default:
+			}
 		}
 		select {
 		case <-ctx.Done():

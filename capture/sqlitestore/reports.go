@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/capture/reports"
@@ -42,14 +43,13 @@ CREATE TABLE rollup_wa (
 	PRIMARY KEY (week, actor)
 ) WITHOUT ROWID;
 CREATE TABLE rollup_obj (
-	month INTEGER NOT NULL, object INTEGER NOT NULL, kind TEXT NOT NULL,
-	statements INTEGER NOT NULL, learners INTEGER NOT NULL,
-	PRIMARY KEY (month, object)
-) WITHOUT ROWID;
-CREATE INDEX rollup_obj_top ON rollup_obj (kind, month, learners DESC, statements DESC);
+	object INTEGER PRIMARY KEY, kind TEXT NOT NULL,
+	statements INTEGER NOT NULL, learners INTEGER NOT NULL
+);
+CREATE INDEX rollup_obj_top ON rollup_obj (kind, learners DESC, statements DESC);
 CREATE TABLE rollup_oa (
-	month INTEGER NOT NULL, object INTEGER NOT NULL, actor INTEGER NOT NULL,
-	PRIMARY KEY (month, object, actor)
+	object INTEGER NOT NULL, actor INTEGER NOT NULL,
+	PRIMARY KEY (object, actor)
 ) WITHOUT ROWID;
 CREATE TABLE rollup_void_ahead (id TEXT PRIMARY KEY) WITHOUT ROWID;
 `,
@@ -109,11 +109,6 @@ type wKey struct {
 	team string
 }
 
-type objKey struct {
-	month  int32
-	object string
-}
-
 type counts struct{ statements, learners int64 }
 
 // ApplyRollup implements reports.Store in one transaction. Facts are summed in memory
@@ -159,118 +154,269 @@ ON CONFLICT (id) DO UPDATE SET through = excluded.through, zone = excluded.zone`
 	return nil
 }
 
+// rowsPerInsert is how many rows one multi-row INSERT of the rollup carries.
+const rowsPerInsert = 200
+
+// applyFacts adds facts to the aggregates in tx. Names are interned first; then each
+// distinct-count table gets one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING
+// per chunk, whose returned rows are exactly the new (bucket, person) pairs; then
+// each aggregate row is upserted once with the batch's sums.
 func (s *Store) applyFacts(ctx context.Context, tx *sql.Tx, facts []reports.Fact) error {
-	names := map[string]int64{}
-	nameID := func(name string) (int64, error) {
-		if id, ok := names[name]; ok {
-			return id, nil
-		}
-		var id int64
-		err := s.txQueryRow(ctx, tx, `INSERT INTO rollup_names (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, name).Scan(&id)
-		names[name] = id
-		return id, err
+	names, err := s.internRollupNames(ctx, tx, facts)
+	if err != nil {
+		return err
 	}
-	// isNew inserts a distinct-count row and reports whether it was not there.
-	isNew := func(query string, args ...any) (bool, error) {
-		res, err := s.txExec(ctx, tx, query, args...)
-		if err != nil {
-			return false, err
-		}
-		n, err := res.RowsAffected()
-		return n == 1, err
+	type wsaKey struct {
+		week   reports.Day
+		source reports.Source
+		actor  int64
 	}
+	type waKey struct {
+		week  reports.Day
+		actor int64
+	}
+	type oaKey struct{ object, actor int64 }
 	ws := map[wsKey]*counts{}
 	w := map[wKey]int64{}
-	obj := map[objKey]*counts{}
-	kinds := map[objKey]reports.Kind{}
-	add := func(m map[wsKey]*counts, k wsKey) *counts {
-		c := m[k]
+	obj := map[string]*counts{}
+	kinds := map[string]reports.Kind{}
+	teamOf := map[int64]string{}
+	wsa, wa, oa := map[wsaKey]bool{}, map[waKey]bool{}, map[oaKey]bool{}
+	add := func(k wsKey) *counts {
+		c := ws[k]
 		if c == nil {
 			c = &counts{}
-			m[k] = c
+			ws[k] = c
 		}
 		return c
 	}
 	for _, f := range facts {
-		teams := []string{"*"}
+		add(wsKey{f.Week, f.Source, "*"}).statements += int64(f.Sign)
 		if f.Team != "" {
-			teams = append(teams, f.Team)
+			add(wsKey{f.Week, f.Source, f.Team}).statements += int64(f.Sign)
 		}
-		var actor int64
-		var err error
+		actor := int64(0)
 		if f.Actor != "" && f.Sign > 0 {
-			if actor, err = nameID("a:" + f.Actor); err != nil {
-				return err
-			}
-		}
-		newWS, newW := false, false
-		if actor != 0 {
-			if newWS, err = isNew(`INSERT OR IGNORE INTO rollup_wsa (week, source, actor) VALUES (?, ?, ?)`, f.Week, f.Source, actor); err != nil {
-				return err
-			}
-			if newW, err = isNew(`INSERT OR IGNORE INTO rollup_wa (week, actor, team) VALUES (?, ?, ?)`, f.Week, actor, f.Team); err != nil {
-				return err
-			}
-		}
-		for _, team := range teams {
-			c := add(ws, wsKey{f.Week, f.Source, team})
-			c.statements += int64(f.Sign)
-			if newWS {
-				c.learners++
-			}
-			if newW {
-				w[wKey{f.Week, team}]++
-			}
+			actor = names["a:"+f.Actor]
+			teamOf[actor] = f.Team
+			wsa[wsaKey{f.Week, f.Source, actor}] = true
+			wa[waKey{f.Week, actor}] = true
 		}
 		if f.Kind == reports.KindOther || f.Object == "" {
 			continue
 		}
-		object, err := nameID("o:" + f.Object)
-		if err != nil {
+		c := obj[f.Object]
+		if c == nil {
+			c = &counts{}
+			obj[f.Object] = c
+			kinds[f.Object] = f.Kind
+		}
+		c.statements += int64(f.Sign)
+		if actor != 0 {
+			oa[oaKey{names["o:"+f.Object], actor}] = true
+		}
+	}
+	// The new (week, source, person) pairs count a learner for the week and source.
+	rows := make([][]any, 0, len(wsa))
+	for k := range wsa {
+		rows = append(rows, []any{k.week, k.source, k.actor})
+	}
+	err = s.insertNew(ctx, tx, "rollup_wsa (week, source, actor)", 3, rows, func(r *sql.Rows) error {
+		var k wsaKey
+		if err := r.Scan(&k.week, &k.source, &k.actor); err != nil {
 			return err
 		}
-		for _, month := range []int32{f.Month, 0} {
-			k := objKey{month, f.Object}
-			c := obj[k]
-			if c == nil {
-				c = &counts{}
-				obj[k] = c
-				kinds[k] = f.Kind
+		add(wsKey{k.week, k.source, "*"}).learners++
+		if team := teamOf[k.actor]; team != "" {
+			add(wsKey{k.week, k.source, team}).learners++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for k := range wa {
+		rows = append(rows, []any{k.week, k.actor, teamOf[k.actor]})
+	}
+	err = s.insertNew(ctx, tx, "rollup_wa (week, actor, team)", 3, rows, func(r *sql.Rows) error {
+		var week reports.Day
+		var actor int64
+		var team string
+		if err := r.Scan(&week, &actor, &team); err != nil {
+			return err
+		}
+		w[wKey{week, "*"}]++
+		if team != "" {
+			w[wKey{week, team}]++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	objectName := map[int64]string{}
+	rows = rows[:0]
+	for k := range oa {
+		rows = append(rows, []any{k.object, k.actor})
+	}
+	for name, id := range names {
+		if name[0] == 'o' {
+			objectName[id] = name[2:]
+		}
+	}
+	err = s.insertNew(ctx, tx, "rollup_oa (object, actor)", 2, rows, func(r *sql.Rows) error {
+		var object, actor int64
+		if err := r.Scan(&object, &actor); err != nil {
+			return err
+		}
+		obj[objectName[object]].learners++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	rows = rows[:0]
+	for k, c := range ws {
+		rows = append(rows, []any{k.week, k.source, k.team, c.statements, c.learners})
+	}
+	if err := s.upsertRows(ctx, tx, "rollup_ws (week, source, team, statements, learners)", 5, rows,
+		"(week, source, team) DO UPDATE SET statements = statements + excluded.statements, learners = learners + excluded.learners"); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for k, n := range w {
+		rows = append(rows, []any{k.week, k.team, n})
+	}
+	if err := s.upsertRows(ctx, tx, "rollup_w (week, team, learners)", 3, rows,
+		"(week, team) DO UPDATE SET learners = learners + excluded.learners"); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for k, c := range obj {
+		rows = append(rows, []any{names["o:"+k], kinds[k], c.statements, c.learners})
+	}
+	return s.upsertRows(ctx, tx, "rollup_obj (object, kind, statements, learners)", 4, rows,
+		"(object) DO UPDATE SET statements = statements + excluded.statements, learners = learners + excluded.learners")
+}
+
+// internRollupNames returns the rollup_names ids of every actor ("a:") and object
+// ("o:") the facts name, inserting the missing ones in tx.
+func (s *Store) internRollupNames(ctx context.Context, tx *sql.Tx, facts []reports.Fact) (map[string]int64, error) {
+	names := map[string]int64{}
+	for _, f := range facts {
+		if f.Actor != "" {
+			names["a:"+f.Actor] = 0
+		}
+		if f.Object != "" && f.Kind != reports.KindOther {
+			names["o:"+f.Object] = 0
+		}
+	}
+	lookup := func(want []string) error {
+		for _, c := range chunks(want, idsPerIn) {
+			args, n := inArgs(c)
+			rows, err := s.txQuery(ctx, tx, `SELECT name, id FROM rollup_names WHERE name IN (`+placeholders(n)+`)`, args...)
+			if err != nil {
+				return err
 			}
-			c.statements += int64(f.Sign)
-			if actor != 0 {
-				fresh, err := isNew(`INSERT OR IGNORE INTO rollup_oa (month, object, actor) VALUES (?, ?, ?)`, month, object, actor)
-				if err != nil {
+			for rows.Next() {
+				var name string
+				var id int64
+				if err := rows.Scan(&name, &id); err != nil {
+					rows.Close()
 					return err
 				}
-				if fresh {
-					c.learners++
-				}
+				names[name] = id
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
 			}
 		}
+		return nil
 	}
-	for k, c := range ws {
-		if _, err := s.txExec(ctx, tx, `INSERT INTO rollup_ws (week, source, team, statements, learners) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (week, source, team) DO UPDATE SET statements = statements + excluded.statements, learners = learners + excluded.learners`,
-			k.week, k.source, k.team, c.statements, c.learners); err != nil {
-			return err
+	all := make([]string, 0, len(names))
+	for n := range names {
+		all = append(all, n)
+	}
+	if err := lookup(all); err != nil {
+		return nil, err
+	}
+	var missing []string
+	var rows [][]any
+	for n, id := range names {
+		if id == 0 {
+			missing = append(missing, n)
+			rows = append(rows, []any{n})
 		}
 	}
-	for k, n := range w {
-		if _, err := s.txExec(ctx, tx, `INSERT INTO rollup_w (week, team, learners) VALUES (?, ?, ?)
-ON CONFLICT (week, team) DO UPDATE SET learners = learners + excluded.learners`, k.week, k.team, n); err != nil {
-			return err
-		}
+	if len(missing) == 0 {
+		return names, nil
 	}
-	for k, c := range obj {
-		object := names["o:"+k.object]
-		if _, err := s.txExec(ctx, tx, `INSERT INTO rollup_obj (month, object, kind, statements, learners) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (month, object) DO UPDATE SET statements = statements + excluded.statements, learners = learners + excluded.learners`,
-			k.month, object, kinds[k], c.statements, c.learners); err != nil {
-			return err
+	if err := s.insertNew(ctx, tx, "rollup_names (name)", 1, rows, nil); err != nil {
+		return nil, err
+	}
+	return names, lookup(missing)
+}
+
+// insertNew inserts rows (each of width values) into target ("table (columns)") in
+// chunks, skipping rows already there, and calls scan for each row inserted (the
+// RETURNING of the target's columns); scan may be nil.
+func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, target string, width int, rows [][]any, scan func(*sql.Rows) error) error {
+	cols := target[strings.Index(target, "(")+1 : len(target)-1]
+	for len(rows) > 0 {
+		n := min(len(rows), rowsPerInsert)
+		query := `INSERT INTO ` + target + ` VALUES ` + valueTuples(n, width) + ` ON CONFLICT DO NOTHING`
+		args := make([]any, 0, n*width)
+		for _, r := range rows[:n] {
+			args = append(args, r...)
 		}
+		if scan == nil {
+			if _, err := s.txExec(ctx, tx, query, args...); err != nil {
+				return err
+			}
+		} else {
+			res, err := s.txQuery(ctx, tx, query+` RETURNING `+cols, args...)
+			if err != nil {
+				return err
+			}
+			for res.Next() {
+				if err := scan(res); err != nil {
+					res.Close()
+					return err
+				}
+			}
+			res.Close()
+			if err := res.Err(); err != nil {
+				return err
+			}
+		}
+		rows = rows[n:]
 	}
 	return nil
+}
+
+// upsertRows inserts rows into target with the conflict clause onConflict, in chunks.
+func (s *Store) upsertRows(ctx context.Context, tx *sql.Tx, target string, width int, rows [][]any, onConflict string) error {
+	for len(rows) > 0 {
+		n := min(len(rows), rowsPerInsert)
+		args := make([]any, 0, n*width)
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		if _, err := s.txExec(ctx, tx, `INSERT INTO `+target+` VALUES `+valueTuples(n, width)+` ON CONFLICT `+onConflict, args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// valueTuples returns n tuples of width placeholders: "(?, ?), (?, ?)".
+func valueTuples(n, width int) string {
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ")
 }
 
 // txQueryRow runs a one-row query in tx through the prepared statement cache.
@@ -328,9 +474,9 @@ func (s *Store) WeeklyLearners(ctx context.Context, from, to reports.Day, team s
 }
 
 // TopObjects implements reports.Store.
-func (s *Store) TopObjects(ctx context.Context, kind reports.Kind, month int32, minLearners, limit int) ([]reports.ObjectCount, error) {
+func (s *Store) TopObjects(ctx context.Context, kind reports.Kind, minLearners, limit int) ([]reports.ObjectCount, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT n.name, o.statements, o.learners FROM rollup_obj o JOIN rollup_names n ON n.id = o.object
-WHERE o.kind = ? AND o.month = ? AND o.learners >= ? ORDER BY o.learners DESC, o.statements DESC LIMIT ?`, kind, month, minLearners, limit)
+WHERE o.kind = ? AND o.learners >= ? ORDER BY o.learners DESC, o.statements DESC LIMIT ?`, kind, minLearners, limit)
 	if err != nil {
 		return nil, internal(err, "top objects")
 	}

@@ -130,7 +130,7 @@ func (c *console) reportsPage(ctx *fiber.Ctx) error {
 	}
 	tops := map[string][]reports.TopItem{}
 	for _, k := range reports.Kinds {
-		if tops[string(k)], err = r.Top(ctx.UserContext(), k, 0, 10); err != nil {
+		if tops[string(k)], err = r.Top(ctx.UserContext(), k, 10); err != nil {
 			return err
 		}
 	}

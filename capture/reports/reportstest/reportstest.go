@@ -119,9 +119,9 @@ func cells(rep reports.ActivityReport) string {
 	return b.String()
 }
 
-func tops(t *testing.T, r *reports.Reports, kind reports.Kind, month int32) string {
+func tops(t *testing.T, r *reports.Reports, kind reports.Kind) string {
 	t.Helper()
-	items, err := r.Top(t.Context(), kind, month, 10)
+	items, err := r.Top(t.Context(), kind, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,18 +155,15 @@ func testFigures(t *testing.T, s Stores, berlin *time.Location, batch int) {
 		t.Errorf("red team activity:\n%swant:\n%s", got, want)
 	}
 	for _, tt := range []struct {
-		kind  reports.Kind
-		month int32
-		want  string
+		kind reports.Kind
+		want string
 	}{
-		{reports.KindArticle, 0, "x:3/3,y:1/1"},
-		{reports.KindArticle, 202611, "x:3/3,y:1/1"},
-		{reports.KindArticle, 202610, ""},
-		{reports.KindVideo, 0, "v:1/1"},
-		{reports.KindQuestion, 0, "1:1/1"},
+		{reports.KindArticle, "x:3/3,y:1/1"},
+		{reports.KindVideo, "v:1/1"},
+		{reports.KindQuestion, "1:1/1"},
 	} {
-		if got := tops(t, r, tt.kind, tt.month); got != tt.want {
-			t.Errorf("top %q in %d = %q, want %q", tt.kind, tt.month, got, tt.want)
+		if got := tops(t, r, tt.kind); got != tt.want {
+			t.Errorf("top %q = %q, want %q", tt.kind, got, tt.want)
 		}
 	}
 	teams, err := r.Teams(t.Context(), p)
@@ -203,10 +200,10 @@ func testPrivacy(t *testing.T, s Stores, berlin *time.Location) {
 			if got := cells(rep); got != tt.activity || rep.Suppressed != tt.suppressed || rep.MinGroup != tt.k {
 				t.Errorf("activity:\n%s(suppressed %d, min %d)\nwant:\n%s(suppressed %d)", got, rep.Suppressed, rep.MinGroup, tt.activity, tt.suppressed)
 			}
-			if got := tops(t, r, reports.KindArticle, 0); got != tt.articles {
+			if got := tops(t, r, reports.KindArticle); got != tt.articles {
 				t.Errorf("articles = %q, want %q", got, tt.articles)
 			}
-			if got := tops(t, r, reports.KindVideo, 0); got != tt.videos {
+			if got := tops(t, r, reports.KindVideo); got != tt.videos {
 				t.Errorf("videos = %q, want %q", got, tt.videos)
 			}
 			teams, err := r.Teams(t.Context(), p)
@@ -270,7 +267,7 @@ func testVoidedAhead(t *testing.T, s Stores) {
 	if _, err := r.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := tops(t, newReports(s, time.UTC, 0), reports.KindArticle, 0); got != "z:2/2" {
+	if got := tops(t, newReports(s, time.UTC, 0), reports.KindArticle); got != "z:2/2" {
 		t.Errorf("articles = %q, want z:2/2 (statement 2 was voided before it arrived)", got)
 	}
 	if left, err := s.VoidedAhead(ctx, []string{"00000000-0000-4000-8000-000000000002"}); err != nil || len(left) != 0 {
