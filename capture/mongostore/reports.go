@@ -362,3 +362,32 @@ func (s *Store) TeamActivity(ctx context.Context, from, to reports.Day, minLearn
 	sort.Slice(out, func(i, j int) bool { return out[i].Team < out[j].Team })
 	return out, nil
 }
+
+// Totals implements reports.Store; people are the distinct actors of the week-person
+// documents.
+func (s *Store) Totals(ctx context.Context) (map[reports.Source]int64, int64, error) {
+	cur, err := s.db.Collection(collRollupWS).Find(ctx, bson.D{{Key: "team", Value: "*"}})
+	if err != nil {
+		return nil, 0, storeErr(err, "cannot read totals")
+	}
+	var docs []struct {
+		Source     string `bson:"source"`
+		Statements int64  `bson:"statements"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, 0, storeErr(err, "cannot read totals")
+	}
+	out := map[reports.Source]int64{}
+	for _, d := range docs {
+		out[reports.Source(d.Source)] += d.Statements
+	}
+	actors, err := s.db.Collection(collRollupWA).Distinct(ctx, "actor", bson.D{}).Raw()
+	if err != nil {
+		return nil, 0, storeErr(err, "cannot read totals")
+	}
+	values, err := actors.Values()
+	if err != nil {
+		return nil, 0, storeErr(err, "cannot read totals")
+	}
+	return out, int64(len(values)), nil
+}

@@ -241,6 +241,9 @@ type Store interface {
 	// people, by learners then statements, most first (all time: per-period lists
 	// would double the rollup's work).
 	TopObjects(ctx context.Context, kind Kind, minLearners int, limit int) ([]ObjectCount, error)
+	// Totals returns the statements counted per source and the number of distinct
+	// people seen, over all time.
+	Totals(ctx context.Context) (statements map[Source]int64, people int64, err error)
 	// TeamActivity returns each team's statements and distinct learners for weeks in
 	// [from, to], teams with fewer than minLearners people left out, by team name.
 	TeamActivity(ctx context.Context, from, to Day, minLearners int) ([]TeamCount, error)

@@ -521,3 +521,30 @@ func internal2(err error, op string) error {
 	}
 	return internal(err, op)
 }
+
+// Totals implements reports.Store.
+func (s *Store) Totals(ctx context.Context) (map[reports.Source]int64, int64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT source, SUM(statements) FROM rollup_ws WHERE team = '*' GROUP BY source`)
+	if err != nil {
+		return nil, 0, internal(err, "totals")
+	}
+	defer rows.Close()
+	out := map[reports.Source]int64{}
+	for rows.Next() {
+		var src reports.Source
+		var n int64
+		if err := rows.Scan(&src, &n); err != nil {
+			return nil, 0, internal(err, "totals")
+		}
+		out[src] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, internal(err, "totals")
+	}
+	var people int64
+	// Actor names sort together under their "a:" prefix, a range of the unique index.
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM rollup_names WHERE name >= 'a:' AND name < 'a;'`).Scan(&people); err != nil {
+		return nil, 0, internal(err, "totals")
+	}
+	return out, people, nil
+}

@@ -279,8 +279,18 @@ func TestReportsPage(t *testing.T) {
 			if code, body := e.upload(t, "import.ndjson"); code != 200 {
 				t.Fatalf("import: %d %s", code, body)
 			}
+			_, _, status := e.do(t, http.MethodGet, "/admin/", nil, "", true)
+			if !strings.Contains(status, "4 statements behind") {
+				t.Errorf("status page before the rollup does not say it is 4 statements behind")
+			}
 			if _, err := e.rollup.CatchUp(t.Context()); err != nil {
 				t.Fatal(err)
+			}
+			_, _, status = e.do(t, http.MethodGet, "/admin/", nil, "", true)
+			for _, w := range []string{`<td>Slack</td><td>2</td>`, `<td>xAPI clients</td><td>2</td>`, `id="people">2<`, "include every statement"} {
+				if !strings.Contains(status, w) {
+					t.Errorf("status page lacks %q", w)
+				}
 			}
 			code, _, body := e.do(t, http.MethodGet, "/admin/reports?weeks=4", nil, "", true)
 			if code != 200 {

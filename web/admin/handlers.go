@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/cairn-lrs/cairn/capture"
+	"github.com/cairn-lrs/cairn/capture/reports"
 	"github.com/cairn-lrs/cairn/capture/transfer"
 )
 
@@ -31,7 +32,27 @@ func (c *console) status(ctx *fiber.Ctx) error {
 			active++
 		}
 	}
-	return c.page(ctx, "status", "Status", map[string]any{"Status": st, "Credentials": active, "StoreMiB": fmt.Sprintf("%.1f", float64(st.StoreBytes)/(1<<20))})
+	data := map[string]any{"Status": st, "Credentials": active, "StoreMiB": fmt.Sprintf("%.1f", float64(st.StoreBytes)/(1<<20))}
+	if r := c.cfg.Reports; r != nil {
+		bySource, people, err := r.Store.Totals(ctx.UserContext())
+		if err != nil {
+			return err
+		}
+		type sourceCount struct {
+			Label string
+			Count int64
+		}
+		var counts []sourceCount
+		for _, s := range reports.Sources {
+			counts = append(counts, sourceCount{s.Label(), bySource[s]})
+		}
+		through, _, err := r.Store.RollupState(ctx.UserContext())
+		if err != nil {
+			return err
+		}
+		data["Sources"], data["People"], data["Behind"] = counts, people, max(st.Statements-through, 0)
+	}
+	return c.page(ctx, "status", "Status", data)
 }
 
 func (c *console) credentials(ctx *fiber.Ctx) error {

@@ -166,6 +166,14 @@ func testFigures(t *testing.T, s Stores, berlin *time.Location, batch int) {
 			t.Errorf("top %q = %q, want %q", tt.kind, got, tt.want)
 		}
 	}
+	bySource, people, err := s.Totals(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// By hand: 4 extension statements in week A and 1 in week B; people p1–p6.
+	if got := fmt.Sprint(bySource); got != "map[extension:5 partner:1 qa:2 slack:1 xapi:1]" || people != 6 {
+		t.Errorf("totals = %s, %d people; want map[extension:5 partner:1 qa:2 slack:1 xapi:1], 6 people", got, people)
+	}
 	teams, err := r.Teams(t.Context(), p)
 	if err != nil {
 		t.Fatal(err)
