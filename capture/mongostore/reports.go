@@ -27,6 +27,8 @@ const (
 	collRollupObj       = "rollupObject"
 	collRollupOA        = "rollupObjectActor"
 	collRollupVoidAhead = "rollupVoidAhead"
+	collRollupTA        = "rollupTeamActor"
+	collRollupTeam      = "rollupTeam"
 )
 
 // reportIndexes are the indexes the report queries use.
@@ -79,7 +81,7 @@ func (s *Store) VoidedAhead(ctx context.Context, ids []string) (map[string]bool,
 
 // ResetRollups implements reports.Store.
 func (s *Store) ResetRollups(ctx context.Context) error {
-	for _, name := range []string{collRollupState, collRollupWS, collRollupWSA, collRollupW, collRollupWA, collRollupObj, collRollupOA, collRollupVoidAhead} {
+	for _, name := range []string{collRollupState, collRollupWS, collRollupWSA, collRollupW, collRollupWA, collRollupObj, collRollupOA, collRollupTA, collRollupTeam, collRollupVoidAhead} {
 		if _, err := s.db.Collection(name).DeleteMany(ctx, bson.D{}); err != nil {
 			return storeErr(err, "cannot reset the report figures")
 		}
@@ -159,6 +161,18 @@ func (s *Store) applyFacts(ctx context.Context, facts []reports.Fact) error {
 			if newW, err = s.isNew(ctx, collRollupWA, bson.D{{Key: "_id", Value: week + "|" + f.Actor},
 				{Key: "week", Value: int32(f.Week)}, {Key: "actor", Value: f.Actor}, {Key: "team", Value: f.Team}}); err != nil {
 				return err
+			}
+		}
+		if counted && f.Team != "" {
+			fresh, err := s.isNew(ctx, collRollupTA, bson.D{{Key: "_id", Value: f.Team + "|" + f.Actor}})
+			if err != nil {
+				return err
+			}
+			if fresh {
+				if _, err := s.db.Collection(collRollupTeam).UpdateOne(ctx, bson.D{{Key: "_id", Value: f.Team}},
+					bson.D{{Key: "$inc", Value: bson.D{{Key: "people", Value: int64(1)}}}}, options.UpdateOne().SetUpsert(true)); err != nil {
+					return storeErr(err, "cannot update the report figures")
+				}
 			}
 		}
 		for _, team := range teams {
@@ -310,34 +324,20 @@ func (s *Store) TopObjects(ctx context.Context, kind reports.Kind, minLearners, 
 	return out, nil
 }
 
-// TeamActivity implements reports.Store: distinct people per team from the
-// week-person documents, statements from the week-source figures.
+// TeamActivity implements reports.Store.
 func (s *Store) TeamActivity(ctx context.Context, from, to reports.Day, minLearners int) ([]reports.TeamCount, error) {
-	weeks := bson.D{{Key: "$gte", Value: int32(from)}, {Key: "$lte", Value: int32(to)}}
-	cur, err := s.db.Collection(collRollupWA).Find(ctx, bson.D{{Key: "week", Value: weeks}, {Key: "team", Value: bson.D{{Key: "$ne", Value: ""}}}},
-		options.Find().SetProjection(bson.D{{Key: "actor", Value: 1}, {Key: "team", Value: 1}}))
+	cur, err := s.db.Collection(collRollupTeam).Find(ctx, bson.D{{Key: "people", Value: bson.D{{Key: "$gte", Value: int64(minLearners)}}}})
 	if err != nil {
 		return nil, storeErr(err, "cannot read team activity")
 	}
-	people := map[string]map[string]bool{}
-	for cur.Next(ctx) {
-		var d struct {
-			Actor string `bson:"actor"`
-			Team  string `bson:"team"`
-		}
-		if err := cur.Decode(&d); err != nil {
-			cur.Close(ctx)
-			return nil, storeErr(err, "cannot read team activity")
-		}
-		if people[d.Team] == nil {
-			people[d.Team] = map[string]bool{}
-		}
-		people[d.Team][d.Actor] = true
+	var teams []struct {
+		Team   string `bson:"_id"`
+		People int64  `bson:"people"`
 	}
-	if err := cur.Err(); err != nil {
+	if err := cur.All(ctx, &teams); err != nil {
 		return nil, storeErr(err, "cannot read team activity")
 	}
-	cur.Close(ctx)
+	weeks := bson.D{{Key: "$gte", Value: int32(from)}, {Key: "$lte", Value: int32(to)}}
 	cur, err = s.db.Collection(collRollupWS).Find(ctx, bson.D{{Key: "week", Value: weeks}, {Key: "team", Value: bson.D{{Key: "$nin", Value: bson.A{"*", ""}}}}})
 	if err != nil {
 		return nil, storeErr(err, "cannot read team activity")
@@ -354,10 +354,8 @@ func (s *Store) TeamActivity(ctx context.Context, from, to reports.Day, minLearn
 		statements[d.Team] += d.Statements
 	}
 	out := []reports.TeamCount{}
-	for team, members := range people {
-		if len(members) >= minLearners {
-			out = append(out, reports.TeamCount{Team: team, Statements: statements[team], Learners: int64(len(members))})
-		}
+	for _, t := range teams {
+		out = append(out, reports.TeamCount{Team: t.Team, Statements: statements[t.Team], Learners: t.People})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Team < out[j].Team })
 	return out, nil

@@ -209,11 +209,11 @@ type ObjectCount struct {
 	Learners   int64
 }
 
-// TeamCount is one team's figures over a period.
+// TeamCount is one team's figures.
 type TeamCount struct {
 	Team       string
-	Statements int64
-	Learners   int64
+	Statements int64 // in the period asked
+	Learners   int64 // the team's people seen so far: the size of the group the figures stand for
 }
 
 // Store keeps the aggregates. Every method returns CodeUnavailable or CodeInternal
@@ -244,7 +244,8 @@ type Store interface {
 	// Totals returns the statements counted per source and the number of distinct
 	// people seen, over all time.
 	Totals(ctx context.Context) (statements map[Source]int64, people int64, err error)
-	// TeamActivity returns each team's statements and distinct learners for weeks in
-	// [from, to], teams with fewer than minLearners people left out, by team name.
+	// TeamActivity returns, by team name, each team's statements for weeks in
+	// [from, to] and its people seen so far; teams of fewer than minLearners people
+	// are left out.
 	TeamActivity(ctx context.Context, from, to Day, minLearners int) ([]TeamCount, error)
 }

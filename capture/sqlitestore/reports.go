@@ -51,6 +51,11 @@ CREATE TABLE rollup_oa (
 	object INTEGER NOT NULL, actor INTEGER NOT NULL,
 	PRIMARY KEY (object, actor)
 ) WITHOUT ROWID;
+CREATE TABLE rollup_ta (
+	team TEXT NOT NULL, actor INTEGER NOT NULL,
+	PRIMARY KEY (team, actor)
+) WITHOUT ROWID;
+CREATE TABLE rollup_team (team TEXT PRIMARY KEY, people INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE rollup_void_ahead (id TEXT PRIMARY KEY) WITHOUT ROWID;
 `,
 }
@@ -91,7 +96,7 @@ func (s *Store) ResetRollups(ctx context.Context) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	_, err := s.w.ExecContext(ctx, `DELETE FROM rollup_state; DELETE FROM rollup_names; DELETE FROM rollup_ws; DELETE FROM rollup_wsa;
-DELETE FROM rollup_w; DELETE FROM rollup_wa; DELETE FROM rollup_obj; DELETE FROM rollup_oa; DELETE FROM rollup_void_ahead;`)
+DELETE FROM rollup_w; DELETE FROM rollup_wa; DELETE FROM rollup_obj; DELETE FROM rollup_oa; DELETE FROM rollup_ta; DELETE FROM rollup_team; DELETE FROM rollup_void_ahead;`)
 	if err != nil {
 		return internal(err, "reset rollups")
 	}
@@ -253,6 +258,32 @@ func (s *Store) applyFacts(ctx context.Context, tx *sql.Tx, facts []reports.Fact
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for actor, team := range teamOf {
+		if team != "" {
+			rows = append(rows, []any{team, actor})
+		}
+	}
+	people := map[string]int64{}
+	err = s.insertNew(ctx, tx, "rollup_ta (team, actor)", 2, rows, func(r *sql.Rows) error {
+		var team string
+		var actor int64
+		if err := r.Scan(&team, &actor); err != nil {
+			return err
+		}
+		people[team]++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for team, n := range people {
+		rows = append(rows, []any{team, n})
+	}
+	if err := s.upsertRows(ctx, tx, "rollup_team (team, people)", 2, rows, "(team) DO UPDATE SET people = people + excluded.people"); err != nil {
 		return err
 	}
 	objectName := map[int64]string{}
@@ -495,10 +526,9 @@ WHERE o.kind = ? AND o.learners >= ? ORDER BY o.learners DESC, o.statements DESC
 
 // TeamActivity implements reports.Store.
 func (s *Store) TeamActivity(ctx context.Context, from, to reports.Day, minLearners int) ([]reports.TeamCount, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT l.team, COALESCE(st.n, 0), l.learners FROM
-(SELECT team, COUNT(DISTINCT actor) AS learners FROM rollup_wa WHERE week BETWEEN ?1 AND ?2 AND team != '' GROUP BY team) l
-LEFT JOIN (SELECT team, SUM(statements) AS n FROM rollup_ws WHERE week BETWEEN ?1 AND ?2 AND team NOT IN ('*', '') GROUP BY team) st ON st.team = l.team
-WHERE l.learners >= ?3 ORDER BY l.team`, from, to, minLearners)
+	rows, err := s.r.QueryContext(ctx, `SELECT t.team, COALESCE(st.n, 0), t.people FROM rollup_team t
+LEFT JOIN (SELECT team, SUM(statements) AS n FROM rollup_ws WHERE week BETWEEN ?1 AND ?2 AND team NOT IN ('*', '') GROUP BY team) st ON st.team = t.team
+WHERE t.people >= ?3 ORDER BY t.team`, from, to, minLearners)
 	if err != nil {
 		return nil, internal(err, "team activity")
 	}
