@@ -53,8 +53,9 @@ func BenchmarkInsertBatch1000(b *testing.B) { benchInsert(b, 1000) }
 func BenchmarkInsertSingle(b *testing.B)    { benchInsert(b, 1) }
 
 // BenchmarkRawSQLiteInsert is the ceiling for the inserts above: the same rows (a
-// statements row and 6 key rows each, keys interned in memory) written with plain
-// prepared single-row INSERTs under the same pragmas, without any store logic.
+// statements row and one stmt_keys row per key value with the store's role flags,
+// 5 for a fixture record, keys interned in memory) written with plain prepared
+// single-row INSERTs under the same durability pragmas, without any store logic.
 func BenchmarkRawSQLiteInsert(b *testing.B) {
 	for _, size := range []int{1, 100, 1000} {
 		b.Run(fmt.Sprintf("batch%d", size), func(b *testing.B) {
@@ -73,7 +74,7 @@ func BenchmarkRawSQLiteInsert(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			insKey, err := db.Prepare(`INSERT INTO stmt_keys (kid, seq, f) VALUES (?, ?, 1)`)
+			insKey, err := db.Prepare(`INSERT INTO stmt_keys (kid, seq, f) VALUES (?, ?, ?)`)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -94,13 +95,15 @@ func BenchmarkRawSQLiteInsert(b *testing.B) {
 					if _, err := st.Exec(seq, r.ID, r.Stored.UnixNano(), r.Raw, r.Hash, string(keys)); err != nil {
 						b.Fatal(err)
 					}
-					for _, k := range r.Keys {
+					flags := map[string]int{}
+					keyFlags(flags, r.Keys, nil)
+					for k, f := range flags {
 						kid, ok := kids[k]
 						if !ok {
 							kid = int64(len(kids) + 1)
 							kids[k] = kid
 						}
-						if _, err := sk.Exec(kid, seq); err != nil {
+						if _, err := sk.Exec(kid, seq, f); err != nil {
 							b.Fatal(err)
 						}
 					}
