@@ -57,7 +57,7 @@ func TestRoleRowsMatchEachKeyKind(t *testing.T) {
 		keys []string
 		want []string
 	}{
-		{[]string{capture.KeyAgent(x)}, []string{id(4), id(3), id(1)}},             // r3 inherits from r1
+		{[]string{capture.KeyAgent(x)}, []string{id(4), id(3), id(1)}},               // r3 inherits from r1
 		{[]string{capture.KeyRelatedAgent(x)}, []string{id(4), id(3), id(2), id(1)}}, // r2 has x as instructor
 		{[]string{capture.KeyAgent(z)}, []string{id(2)}},
 		{[]string{capture.KeyAuthority(z)}, []string{id(3), id(2), id(1)}},
