@@ -123,6 +123,7 @@ func (s *Store) InsertStatements(ctx context.Context, b capture.InsertBatch) err
 	if err := tx.Commit(); err != nil {
 		return internal(err, "commit statements")
 	}
+	s.acts.written(b.Activities)
 	if len(s.kids)+len(newKids) > maxCachedKeys {
 		clear(s.kids)
 	}
@@ -345,9 +346,9 @@ func (s *Store) PutActivities(ctx context.Context, acts []capture.ActivityRecord
 	if len(acts) == 0 {
 		return nil
 	}
-	return s.writeTx(ctx, "activities", func(tx *sql.Tx) error {
+	return s.writeTxThen(ctx, "activities", func(tx *sql.Tx) error {
 		return s.upsertActivities(ctx, tx, acts)
-	})
+	}, func() { s.acts.written(acts) })
 }
 
 // keyRow is one stmt_keys row before its key is interned.
@@ -953,8 +954,12 @@ func (s *Store) Attachments(ctx context.Context, sha2s []string) (map[string]cap
 // Activities returns the canonical definitions among ids; unknown ones are absent.
 // CodeInternal on a database failure.
 func (s *Store) Activities(ctx context.Context, ids []string) (map[string]capture.ActivityRecord, error) {
-	out := map[string]capture.ActivityRecord{}
-	err := s.readIn(ctx, "activities", `SELECT id, definition FROM activities WHERE id IN (%s)`, ids,
+	out, missing, gen := s.acts.lookup(ids)
+	if len(missing) == 0 {
+		return out, nil
+	}
+	read := map[string]capture.ActivityRecord{}
+	err := s.readIn(ctx, "activities", `SELECT id, definition FROM activities WHERE id IN (%s)`, missing,
 		func(rows *sql.Rows) error {
 			var a capture.ActivityRecord
 			var def []byte
@@ -964,11 +969,15 @@ func (s *Store) Activities(ctx context.Context, ids []string) (map[string]captur
 			if len(def) > 0 {
 				a.Definition = def
 			}
-			out[a.ID] = a
+			read[a.ID] = a
 			return nil
 		})
 	if err != nil {
 		return nil, err
+	}
+	s.acts.fill(gen, read)
+	for id, a := range read {
+		out[id] = a
 	}
 	return out, nil
 }
