@@ -42,6 +42,9 @@ func FuzzValidateStatement(f *testing.F) {
 		for _, s := range stmts {
 			verr := ValidateStatement(s)
 			hash := StatementHash(s)
+			if ref := referenceStatementHash(s); hash != ref {
+				t.Fatalf("StatementHash %s differs from the reference %s", hash, ref)
+			}
 			keys := MatchKeys(s)
 			RefTarget(s)
 			VoidTarget(s)

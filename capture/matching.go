@@ -1,8 +1,10 @@
 package capture
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -208,92 +210,128 @@ func VoidTarget(s Statement) string {
 // written (timestamps compare as instants); the form of a number (1, 1.0, 1e0); a
 // single contextActivities object against an array of one. It never fails.
 func StatementHash(s Statement) string {
-	c, _ := deepCopy(map[string]any(s)).(map[string]any)
-	if c == nil {
-		c = map[string]any{}
-	}
+	c := hashBody(map[string]any(s))
 	for _, k := range []string{"id", "stored", "authority", "version"} {
 		delete(c, k)
 	}
-	canonicalizeBody(c)
-	sum := sha256.Sum256([]byte(canonicalJSON(c)))
+	var b bytes.Buffer
+	b.Grow(1024)
+	writeCanonicalJSON(&b, c)
+	sum := sha256.Sum256(b.Bytes())
 	return hex.EncodeToString(sum[:])
 }
 
-// canonicalizeBody rewrites a copied Statement or SubStatement body into the form
-// that StatementHash compares.
-func canonicalizeBody(m map[string]any) {
-	canonicalizeAgent(m["actor"])
+// hashBody returns a Statement or SubStatement body src in the form that
+// StatementHash compares. It leaves src alone: the parts it rewrites are copies, the
+// rest is shared with src.
+func hashBody(src map[string]any) map[string]any {
+	m := maps.Clone(src)
+	if m == nil {
+		m = map[string]any{}
+	}
+	setIfPresent(m, "actor", hashAgent)
 	if verb, ok := m["verb"].(map[string]any); ok {
+		verb = maps.Clone(verb)
 		delete(verb, "display")
+		m["verb"] = verb
 	}
 	if obj, ok := m["object"].(map[string]any); ok {
 		switch objectTypeOf(obj) {
 		case objectTypeActivity:
-			canonicalizeActivity(obj)
+			m["object"] = hashActivity(obj)
 		case objectTypeAgent, objectTypeGroup:
-			canonicalizeAgent(obj)
+			m["object"] = hashAgent(obj)
 		case objectTypeStatementRef:
-			lowerString(obj, "id")
+			m["object"] = lowered(obj, "id")
 		case objectTypeSubStatement:
-			canonicalizeBody(obj)
+			m["object"] = hashBody(obj)
 		}
 	}
 	if ctx, ok := m["context"].(map[string]any); ok {
-		lowerString(ctx, "registration")
-		canonicalizeAgent(ctx["instructor"])
-		canonicalizeAgent(ctx["team"])
+		ctx = lowered(ctx, "registration")
+		setIfPresent(ctx, "instructor", hashAgent)
+		setIfPresent(ctx, "team", hashAgent)
 		if ref, ok := ctx["statement"].(map[string]any); ok {
-			lowerString(ref, "id")
+			ctx["statement"] = lowered(ref, "id")
 		}
 		if ca, ok := ctx["contextActivities"].(map[string]any); ok {
+			ca = maps.Clone(ca)
 			for k, v := range ca {
 				if single, ok := v.(map[string]any); ok {
 					v = []any{single}
-					ca[k] = v
 				}
 				if arr, ok := v.([]any); ok {
-					for _, e := range arr {
+					out := make([]any, len(arr))
+					for i, e := range arr {
 						if a, ok := e.(map[string]any); ok {
-							canonicalizeActivity(a)
+							out[i] = hashActivity(a)
+						} else {
+							out[i] = e
 						}
 					}
+					v = out
 				}
+				ca[k] = v
 			}
+			ctx["contextActivities"] = ca
 		}
+		m["context"] = ctx
 	}
 	if ts, ok := m["timestamp"].(string); ok {
 		if t, ok := parseTimestamp(ts); ok {
 			m["timestamp"] = t.UTC().Format(time.RFC3339Nano)
 		}
 	}
+	return m
 }
 
-func canonicalizeActivity(a map[string]any) {
+// setIfPresent replaces m[key], when present, by fn of it.
+func setIfPresent(m map[string]any, key string, fn func(any) any) {
+	if v, ok := m[key]; ok {
+		m[key] = fn(v)
+	}
+}
+
+// hashActivity returns a copy of Activity a without its definition.
+func hashActivity(a map[string]any) map[string]any {
+	a = maps.Clone(a)
 	delete(a, "definition")
+	return a
 }
 
-// canonicalizeAgent normalises an Agent or Group in place: case-insensitive IFI parts
-// lower-cased, members sorted.
-func canonicalizeAgent(v any) {
+// hashAgent returns an Agent or Group v normalised: case-insensitive IFI parts
+// lower-cased, members sorted; a copy wherever it differs. Other values come back as
+// they are.
+func hashAgent(v any) any {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return
+		return v
 	}
+	m = maps.Clone(m)
 	if s, ok := m["mbox"].(string); ok {
 		m["mbox"] = normalizeMbox(s)
 	}
 	lowerString(m, "mbox_sha1sum")
 	members, ok := m["member"].([]any)
 	if !ok {
-		return
+		return m
 	}
-	for _, e := range members {
-		canonicalizeAgent(e)
+	sorted := make([]any, len(members))
+	for i, e := range members {
+		sorted[i] = hashAgent(e)
 	}
-	sort.SliceStable(members, func(i, j int) bool {
-		return canonicalJSON(members[i]) < canonicalJSON(members[j])
+	sort.SliceStable(sorted, func(i, j int) bool {
+		return canonicalJSON(sorted[i]) < canonicalJSON(sorted[j])
 	})
+	m["member"] = sorted
+	return m
+}
+
+// lowered returns a copy of m with m[key] lower-cased when it is a string.
+func lowered(m map[string]any, key string) map[string]any {
+	m = maps.Clone(m)
+	lowerString(m, key)
+	return m
 }
 
 func lowerString(m map[string]any, key string) {

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -52,8 +53,9 @@ func BenchmarkInsertBatch1000(b *testing.B) { benchInsert(b, 1000) }
 func BenchmarkInsertSingle(b *testing.B)    { benchInsert(b, 1) }
 
 // BenchmarkRawSQLiteInsert is the ceiling for the inserts above: the same rows (a
-// statements row and 6 key rows each, keys interned in memory) written with plain
-// prepared single-row INSERTs under the same pragmas, without any store logic.
+// statements row and one stmt_keys row per key value with the store's role flags,
+// 5 for a fixture record, keys interned in memory) written with plain prepared
+// single-row INSERTs under the same durability pragmas, without any store logic.
 func BenchmarkRawSQLiteInsert(b *testing.B) {
 	for _, size := range []int{1, 100, 1000} {
 		b.Run(fmt.Sprintf("batch%d", size), func(b *testing.B) {
@@ -72,7 +74,7 @@ func BenchmarkRawSQLiteInsert(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			insKey, err := db.Prepare(`INSERT INTO stmt_keys (kid, seq, f) VALUES (?, ?, 1)`)
+			insKey, err := db.Prepare(`INSERT INTO stmt_keys (kid, seq, f) VALUES (?, ?, ?)`)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -93,13 +95,15 @@ func BenchmarkRawSQLiteInsert(b *testing.B) {
 					if _, err := st.Exec(seq, r.ID, r.Stored.UnixNano(), r.Raw, r.Hash, string(keys)); err != nil {
 						b.Fatal(err)
 					}
-					for _, k := range r.Keys {
+					flags := map[string]int{}
+					keyFlags(flags, r.Keys, nil)
+					for k, f := range flags {
 						kid, ok := kids[k]
 						if !ok {
 							kid = int64(len(kids) + 1)
 							kids[k] = kid
 						}
-						if _, err := sk.Exec(kid, seq); err != nil {
+						if _, err := sk.Exec(kid, seq, f); err != nil {
 							b.Fatal(err)
 						}
 					}
@@ -195,6 +199,48 @@ func BenchmarkQueryVerb(b *testing.B) {
 				}
 			}
 			reportRate(b, b.N*size, cpuTime()-cpu)
+		})
+	}
+}
+
+// BenchmarkInsertRealistic inserts records of the load generator's shape
+// (realisticRecord) into a store pre-filled with CAIRN_BENCH_PREFILL of them
+// (default 200,000), in batches of 1, 100 and 1000, and reports CPU µs per
+// statement next to the rate: the store's serial share of HTTP ingest.
+func BenchmarkInsertRealistic(b *testing.B) {
+	prefill := 200_000
+	if v, err := strconv.Atoi(os.Getenv("CAIRN_BENCH_PREFILL")); err == nil && v >= 0 {
+		prefill = v
+	}
+	s := openTemp(b)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for start := 0; start < prefill; start += 1000 {
+		recs := make([]capture.StatementRecord, 0, 1000)
+		for i := start; i < min(start+1000, prefill); i++ {
+			recs = append(recs, realisticRecord(rng, "0", i))
+		}
+		if err := s.InsertStatements(b.Context(), capture.InsertBatch{Statements: recs}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	next := prefill
+	for _, size := range []int{1000, 100, 1} {
+		b.Run(fmt.Sprintf("batch%d", size), func(b *testing.B) {
+			recs := make([]capture.StatementRecord, b.N*size)
+			for i := range recs {
+				recs[i] = realisticRecord(rng, "1", next+i)
+			}
+			next += len(recs)
+			b.ResetTimer()
+			cpu := cpuTime()
+			for i := 0; i < b.N; i++ {
+				if err := s.InsertStatements(b.Context(), capture.InsertBatch{Statements: recs[i*size : (i+1)*size]}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			used := cpuTime() - cpu
+			reportRate(b, len(recs), used)
+			b.ReportMetric(float64(used.Microseconds())/float64(len(recs)), "cpu-µs/stmt")
 		})
 	}
 }

@@ -166,6 +166,12 @@ func (s *Store) DocumentIDs(ctx context.Context, scope capture.DocumentKey, sinc
 // when fn returns nil. An *capture.Error from fn is returned as is; other errors
 // become CodeInternal naming op.
 func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	return s.writeTxThen(ctx, op, fn, nil)
+}
+
+// writeTxThen is writeTx that also runs committed, when not nil, after a successful
+// commit and before the write lock is released.
+func (s *Store) writeTxThen(ctx context.Context, op string, fn func(tx *sql.Tx) error, committed func()) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	defer s.prepareWanted()
@@ -179,6 +185,9 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) erro
 	}
 	if err := tx.Commit(); err != nil {
 		return internal(err, op)
+	}
+	if committed != nil {
+		committed()
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"fmt"
 	"math/bits"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -69,4 +70,34 @@ func fillFixture(t testing.TB, s *Store, n int) {
 			t.Fatalf("fill: %v", err)
 		}
 	}
+}
+
+// realisticRecord builds record n of the load generator's shape (cmd/cairn-load):
+// 8 match keys over 5,000 learners and 20,000 articles, both drawn with an
+// exponential skew, 10 verbs, a parent activity and one authority, and about 800
+// bytes of JSON. seed keeps the draws of different record sets apart.
+func realisticRecord(rng *rand.Rand, prefix string, n int) capture.StatementRecord {
+	const learners, articles = 5000, 20000
+	l := int(rng.ExpFloat64()*learners/4) % learners
+	a := int(rng.ExpFloat64()*articles/8) % articles
+	verb := fmt.Sprintf("http://adlnet.gov/expapi/verbs/v%d", rng.IntN(10))
+	agent := fmt.Sprintf("mbox:mailto:learner%d@example.com", l)
+	article := fmt.Sprintf("https://learn.example.com/items/%d", a)
+	parent := fmt.Sprintf("https://learn.example.com/items/%d", a/10*10)
+	authority := "account:https://lrs.example.com|load"
+	id := fmt.Sprintf("%s%07x-0000-4000-8000-%012x", prefix, n, n)
+	stored := benchT0.Add(time.Duration(n) * time.Millisecond)
+	raw := fmt.Sprintf(`{"id":%q,"actor":{"objectType":"Agent","name":"Learner %d","mbox":%q},"verb":{"id":%q,"display":{"en-US":"v"}},`+
+		`"object":{"objectType":"Activity","id":%q,"definition":{"name":{"en-US":"Item %d"},"type":"http://activitystrea.ms/article"}},`+
+		`"context":{"platform":"Browser extension","contextActivities":{"parent":[{"id":%q}]}},"result":{"duration":"PT95S"},`+
+		`"stored":%q,"timestamp":%q,"authority":{"objectType":"Agent","account":{"homePage":"https://lrs.example.com","name":"load"}},"version":"1.0.0"}`,
+		id, l, strings.TrimPrefix(agent, "mbox:"), verb, article, a, parent, stored.Format(time.RFC3339Nano), stored.Format(time.RFC3339Nano))
+	keys := []string{
+		capture.KeyAgent(agent), capture.KeyRelatedAgent(agent), capture.KeyVerb(verb),
+		capture.KeyActivity(article), capture.KeyRelatedActivity(article), capture.KeyAuthority(authority), capture.KeyRelatedAgent(authority),
+	}
+	if parent != article {
+		keys = append(keys, capture.KeyRelatedActivity(parent))
+	}
+	return capture.StatementRecord{ID: id, Stored: stored, Raw: []byte(raw), Hash: fmt.Sprintf("%064x", n), Keys: keys}
 }

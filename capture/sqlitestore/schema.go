@@ -23,14 +23,25 @@ type schemaSet struct {
 
 // captureMigrations hold the LRS tables.
 //
-// Statement match keys live in stmt_keys, one row per (key, statement) with a flag
-// set that says whether the key is the statement's own (1), inherited through its
-// StatementRef chain (2), or both (3). A query for keys k1..kn drives from the
+// Statement match keys live in stmt_keys, one row per (value, statement): an agent's
+// agent, related-agent and authority keys share the row of its KeyAgent key, an
+// activity's activity and related-activity keys the row of its KeyActivity key, and
+// verbs and registrations have a row each (since migration 2; before it every key had
+// its own row). The flags f say in which roles the value appears: bits 0-7 for the
+// statement's own keys, bits 8-15 for the keys it inherits through its StatementRef
+// chain (role bits in statements.go). A query for keys k1..kn drives from the
 // (kid, seq) primary key of k1 in Seq order and probes the others by (kid, seq); it
-// matches when some flag is common to all rows (own keys only, or inherited keys
-// only). Each statement appears once per key, so "ORDER BY seq LIMIT n" stops after
-// n rows without a DISTINCT. Key strings are interned in key_ids so that the index
-// rows stay a few bytes long.
+// matches when every row holds its key's role and the roles are all own or all
+// inherited. Each statement appears once per value, so "ORDER BY seq LIMIT n" stops
+// after n rows without a DISTINCT. Key strings are interned in key_ids so that the
+// index rows stay a few bytes long.
+//
+// Sharing rows halves the index rows that a typical statement adds (an actor and an
+// object activity each took two), which is most of what an insert costs. The price:
+// a query for a narrow role (agent=X without related_agents, activity=Y without
+// related_activities) walks the rows of X or Y in every role and skips those without
+// the role, so it is slower when X or Y mostly appears in other roles (an agent that
+// is mostly an authority or instructor, a course that is mostly a parent activity).
 var captureMigrations = []string{
 	// 1: initial schema.
 	`
@@ -109,6 +120,34 @@ CREATE TABLE meta (
 	value INTEGER NOT NULL
 ) WITHOUT ROWID;
 INSERT INTO meta (name, value) VALUES ('stored_monotonic', 1);
+`,
+	// 2: one stmt_keys row per (value, statement) with role flags: related-agent and
+	// authority rows join the agent's row, related-activity rows the activity's. Old
+	// flags: 1 own, 2 inherited; new: role bit, shifted by 8 when inherited.
+	`
+CREATE TEMP TABLE key_roles AS
+	SELECT id AS old_kid,
+		CASE substr(key, 1, 3) WHEN 'ra|' THEN 'a|' || substr(key, 4) WHEN 'au|' THEN 'a|' || substr(key, 4)
+			WHEN 'ro|' THEN 'o|' || substr(key, 4) ELSE key END AS new_key,
+		CASE substr(key, 1, 3) WHEN 'ra|' THEN 2 WHEN 'au|' THEN 4 WHEN 'ro|' THEN 2 ELSE 1 END AS role
+	FROM key_ids;
+INSERT OR IGNORE INTO key_ids (key) SELECT new_key FROM key_roles;
+CREATE TABLE stmt_keys_roles (
+	kid INTEGER NOT NULL,
+	seq INTEGER NOT NULL,
+	f   INTEGER NOT NULL,                  -- role bits: own in bits 0-7, inherited in bits 8-15
+	PRIMARY KEY (kid, seq)
+) WITHOUT ROWID;
+INSERT INTO stmt_keys_roles (kid, seq, f)
+	SELECT k.id, s.seq, ((s.f & 1) * r.role) | (((s.f & 2) >> 1) * (r.role << 8))
+	FROM stmt_keys s JOIN key_roles r ON r.old_kid = s.kid JOIN key_ids k ON k.key = r.new_key
+	WHERE true
+	ORDER BY 1, 2
+	ON CONFLICT (kid, seq) DO UPDATE SET f = f | excluded.f;
+DROP TABLE stmt_keys;
+ALTER TABLE stmt_keys_roles RENAME TO stmt_keys;
+DELETE FROM key_ids WHERE substr(key, 1, 3) IN ('ra|', 'au|', 'ro|');
+DROP TABLE key_roles;
 `,
 }
 

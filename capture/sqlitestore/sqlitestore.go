@@ -52,6 +52,7 @@ type Store struct {
 	wstmts map[string]*sql.Stmt
 	wanted []string         // statements to prepare once the open transaction ends
 	kids   map[string]int64 // interned key → key_ids.id, committed rows only
+	acts   *activityCache   // committed activity definitions; updated under wmu, read without it
 	// lastStored is the stored time (unix ns) of the statement with the highest seq;
 	// monotonic is false once a statement's stored time was below that of its predecessor.
 	lastStored int64
@@ -114,7 +115,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{path: abs, logger: logger, w: w, wstmts: map[string]*sql.Stmt{}, dangling: map[string]bool{}, rstmts: map[string]*sql.Stmt{}, kids: map[string]int64{}}
+	s := &Store{path: abs, logger: logger, w: w, wstmts: map[string]*sql.Stmt{}, dangling: map[string]bool{}, rstmts: map[string]*sql.Stmt{}, kids: map[string]int64{}, acts: newActivityCache()}
 	if err := s.init(ctx); err != nil {
 		w.Close()
 		return nil, capture.Internal(err, "open store")

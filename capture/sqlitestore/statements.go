@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -15,11 +16,60 @@ import (
 	"github.com/cairn-lrs/cairn/capture"
 )
 
-// Flags of a stmt_keys row.
+// A stmt_keys row holds one value (an agent, an activity, a verb, a registration) of
+// one statement, and its flags say in which roles the value appears: the low byte
+// holds the role bits of the statement's own keys, the next byte the same bits for
+// the keys it inherits through its StatementRef chain (see schema.go).
 const (
-	flagOwn       = 1
-	flagInherited = 2
+	// Roles of an agent value (rows under its KeyAgent key).
+	roleAgent        = 1 // KeyAgent
+	roleRelatedAgent = 2 // KeyRelatedAgent
+	roleAuthority    = 4 // KeyAuthority
+	// Roles of an activity value (rows under its KeyActivity key).
+	roleActivity        = 1 // KeyActivity
+	roleRelatedActivity = 2 // KeyRelatedActivity
+	// roleOnly is the role of every other key (verb, registration), kept under itself.
+	roleOnly = 1
+	// inheritedShift moves own role bits to their inherited place.
+	inheritedShift = 8
 )
+
+// keyRole returns the stmt_keys key under which match key k is indexed and its role
+// bit there: an agent's agent, related-agent and authority keys share one row per
+// statement, as do an activity's activity and related-activity keys; every other key
+// is kept under itself.
+func keyRole(k string) (string, int) {
+	prefix, value, ok := strings.Cut(k, "|")
+	if !ok {
+		return k, roleOnly
+	}
+	switch prefix + "|" {
+	case capture.KeyAgent(""):
+		return k, roleAgent
+	case capture.KeyRelatedAgent(""):
+		return capture.KeyAgent(value), roleRelatedAgent
+	case capture.KeyAuthority(""):
+		return capture.KeyAgent(value), roleAuthority
+	case capture.KeyActivity(""):
+		return k, roleActivity
+	case capture.KeyRelatedActivity(""):
+		return capture.KeyActivity(value), roleRelatedActivity
+	}
+	return k, roleOnly
+}
+
+// keyFlags adds the rows of a statement with own keys and inherited keys to flags,
+// by stmt_keys key.
+func keyFlags(flags map[string]int, keys []string, inherited map[string]bool) {
+	for _, k := range keys {
+		ck, role := keyRole(k)
+		flags[ck] |= role
+	}
+	for k := range inherited {
+		ck, role := keyRole(k)
+		flags[ck] |= role << inheritedShift
+	}
+}
 
 // Rows per multi-row INSERT; SQLite binds at most 32766 parameters per statement.
 const (
@@ -73,6 +123,7 @@ func (s *Store) InsertStatements(ctx context.Context, b capture.InsertBatch) err
 	if err := tx.Commit(); err != nil {
 		return internal(err, "commit statements")
 	}
+	s.acts.written(b.Activities)
 	if len(s.kids)+len(newKids) > maxCachedKeys {
 		clear(s.kids)
 	}
@@ -242,12 +293,7 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, b capture.InsertBat
 	for i, r := range recs {
 		seq := first + int64(i)
 		flags := map[string]int{}
-		for _, k := range r.Keys {
-			flags[k] |= flagOwn
-		}
-		for k := range r.ikeys {
-			flags[k] |= flagInherited
-		}
+		keyFlags(flags, r.Keys, r.ikeys)
 		for k, f := range flags {
 			keyRows = append(keyRows, keyRow{key: k, seq: seq, f: f})
 		}
@@ -300,9 +346,9 @@ func (s *Store) PutActivities(ctx context.Context, acts []capture.ActivityRecord
 	if len(acts) == 0 {
 		return nil
 	}
-	return s.writeTx(ctx, "activities", func(tx *sql.Tx) error {
+	return s.writeTxThen(ctx, "activities", func(tx *sql.Tx) error {
 		return s.upsertActivities(ctx, tx, acts)
-	})
+	}, func() { s.acts.written(acts) })
 }
 
 // keyRow is one stmt_keys row before its key is interned.
@@ -465,8 +511,10 @@ func (s *Store) propagate(ctx context.Context, tx *sql.Tx, recs []*pending, awai
 			if _, err := s.txExec(ctx, tx, `UPDATE statements SET ikeys = ? WHERE seq = ?`, jsonList(setList(ref.set.ikeys)), ref.set.seq); err != nil {
 				return err
 			}
-			for k := range ref.set.ikeys {
-				rows = append(rows, keyRow{key: k, seq: ref.set.seq, f: flagInherited})
+			flags := map[string]int{}
+			keyFlags(flags, nil, ref.set.ikeys)
+			for k, f := range flags {
+				rows = append(rows, keyRow{key: k, seq: ref.set.seq, f: f})
 			}
 			changed[ref.id] = ref.set
 			frontier = append(frontier, ref.id)
@@ -752,7 +800,8 @@ func (s *Store) orderKeys(ctx context.Context, q capture.StatementQuery) ([]stri
 	span := make(map[string]int64, len(keys))
 	for _, k := range keys {
 		var seq int64
-		err := st.QueryRowContext(ctx, k, bounds[0], bounds[1], probeRows-1).Scan(&seq)
+		ck, _ := keyRole(k)
+		err := st.QueryRowContext(ctx, ck, bounds[0], bounds[1], probeRows-1).Scan(&seq)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			span[k] = math.MaxInt64
@@ -795,7 +844,10 @@ func keyRank(key string) int {
 //
 // With keys, the first key's stmt_keys rows are walked in seq order
 // on their primary key, the other keys are probed by (kid, seq), and statements is
-// joined by its integer primary key; the walk stops after q.Limit matches. Without
+// joined by its integer primary key; the walk stops after q.Limit matches. A row
+// matches a key when it holds the key's role bit; the keys match together when they
+// are all own or all inherited (each row's flags are shifted so that the key's own
+// bit lands on bit 0 and its inherited bit on bit 8, then ANDed). Without
 // keys, statements is walked by seq directly. Since/until become seq bounds (one
 // probe of the stored index each) while stored times are monotonic in seq, and
 // stay exact filters on stored either way.
@@ -818,18 +870,20 @@ func statementQuerySQL(q capture.StatementQuery) (string, []any) {
 				sb.WriteString(" CROSS JOIN ")
 			}
 			sb.WriteString("stmt_keys " + alias)
+			ck, role := keyRole(k)
 			where = append(where, alias+".kid = (SELECT id FROM key_ids WHERE key = ?)")
-			args = append(args, k)
+			args = append(args, ck)
 			if i > 0 {
 				where = append(where, alias+".seq = k1.seq")
 			}
 			flags[i] = alias + ".f"
+			if shift := bits.TrailingZeros(uint(role)); shift > 0 {
+				flags[i] = fmt.Sprintf("(%s.f >> %d)", alias, shift)
+			}
 		}
 		sb.WriteString(" CROSS JOIN statements s")
 		where = append(where, "s.seq = k1.seq")
-		if len(keys) > 1 {
-			where = append(where, "("+strings.Join(flags, " & ")+") != 0")
-		}
+		where = append(where, fmt.Sprintf("(%s & %d) != 0", strings.Join(flags, " & "), 1|1<<inheritedShift))
 	}
 	where = append(where, "s.voided = 0")
 	if q.AfterSeq > 0 {
@@ -900,8 +954,12 @@ func (s *Store) Attachments(ctx context.Context, sha2s []string) (map[string]cap
 // Activities returns the canonical definitions among ids; unknown ones are absent.
 // CodeInternal on a database failure.
 func (s *Store) Activities(ctx context.Context, ids []string) (map[string]capture.ActivityRecord, error) {
-	out := map[string]capture.ActivityRecord{}
-	err := s.readIn(ctx, "activities", `SELECT id, definition FROM activities WHERE id IN (%s)`, ids,
+	out, missing, gen := s.acts.lookup(ids)
+	if len(missing) == 0 {
+		return out, nil
+	}
+	read := map[string]capture.ActivityRecord{}
+	err := s.readIn(ctx, "activities", `SELECT id, definition FROM activities WHERE id IN (%s)`, missing,
 		func(rows *sql.Rows) error {
 			var a capture.ActivityRecord
 			var def []byte
@@ -911,11 +969,15 @@ func (s *Store) Activities(ctx context.Context, ids []string) (map[string]captur
 			if len(def) > 0 {
 				a.Definition = def
 			}
-			out[a.ID] = a
+			read[a.ID] = a
 			return nil
 		})
 	if err != nil {
 		return nil, err
+	}
+	s.acts.fill(gen, read)
+	for id, a := range read {
+		out[id] = a
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"runtime/debug"
 
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
@@ -35,6 +36,11 @@ func setupServe(c *cli, fs *flag.FlagSet) func(context.Context, []string) error 
 // the server cannot start or the shutdown is not clean.
 func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 	logger := newLogger(c.stderr, cfg.Common)
+	if cfg.MemoryLimit > 0 {
+		// A soft limit: the runtime collects garbage sooner as the heap nears it, and
+		// never fails an allocation because of it.
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
 	store, err := openStore(ctx, cfg.Store, logger)
 	if err != nil {
 		return err

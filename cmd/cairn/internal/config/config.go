@@ -19,6 +19,7 @@ const (
 	FlagBodyLimit       = "body-limit"
 	FlagMaxBatch        = "max-batch"
 	FlagWriteBudget     = "write-budget"
+	FlagMemoryLimit     = "memory-limit"
 	FlagRateLimit       = "rate-limit"
 	FlagShutdownTimeout = "shutdown-timeout"
 	FlagEnrich          = "enrich"
@@ -63,6 +64,8 @@ func ServeSettings() []Setting {
 			Usage: "most statements accepted in one request"},
 		{Flag: FlagWriteBudget, Env: "CAIRN_WRITE_BUDGET", Default: "2MiB", Meta: "SIZE",
 			Usage: "statement request bodies processed at once; more wait (bounds memory under load)"},
+		{Flag: FlagMemoryLimit, Env: "CAIRN_MEMORY_LIMIT", Default: "150MiB", Meta: "SIZE",
+			Usage: "soft limit of the Go heap and runtime (garbage is collected sooner as it nears); 0: none"},
 		{Flag: FlagRateLimit, Env: "CAIRN_RATE_LIMIT", Default: "0", Meta: "N",
 			Usage: "average xAPI requests a second one credential may make, bursts of twice that; over it: 429 with Retry-After (0: no limit)"},
 		{Flag: FlagShutdownTimeout, Env: "CAIRN_SHUTDOWN_TIMEOUT", Default: DefaultShutdownTimeout.String(), Meta: "DURATION",
@@ -95,6 +98,7 @@ type Serve struct {
 	BodyLimit       int    // bytes
 	MaxBatch        int
 	WriteBudget     int     // bytes
+	MemoryLimit     int64   // bytes, the Go runtime's soft memory limit; 0: none
 	RateLimit       float64 // requests a second per credential; 0: none
 	ShutdownTimeout time.Duration
 	Enrich          bool // fetch pages behind undefined http(s) activity ids
@@ -139,6 +143,7 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.BodyLimit = parse(&p, values[FlagBodyLimit], ParseSize)
 		s.MaxBatch = parse(&p, values[FlagMaxBatch], func(s string) (int, error) { return ParsePositiveInt(s, maxMaxBatch) })
 		s.WriteBudget = parse(&p, values[FlagWriteBudget], ParseSize)
+		s.MemoryLimit = parse(&p, values[FlagMemoryLimit], ParseMemoryLimit)
 		s.RateLimit = parse(&p, values[FlagRateLimit], ParseRate)
 		s.ShutdownTimeout = parse(&p, values[FlagShutdownTimeout], ParseDuration)
 		s.Enrich = parse(&p, values[FlagEnrich], ParseBool)

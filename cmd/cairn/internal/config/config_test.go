@@ -47,6 +47,7 @@ func TestServePrecedence(t *testing.T) {
 		BodyLimit:       16 << 20,
 		MaxBatch:        1000,
 		WriteBudget:     2 << 20,
+		MemoryLimit:     150 << 20,
 		ShutdownTimeout: 15 * time.Second,
 		Enrich:          true,
 		Timezone:        time.UTC,
@@ -69,7 +70,7 @@ func TestServePrecedence(t *testing.T) {
 				"CAIRN_ADDR": ":9000", "CAIRN_STORE": "mongodb://db:27017/cairn",
 				"CAIRN_BODY_LIMIT": "512KiB", "CAIRN_MAX_BATCH": "50", "CAIRN_LOG_LEVEL": "DEBUG",
 				"CAIRN_LOG_FORMAT": "json", "CAIRN_SHUTDOWN_TIMEOUT": "1m30s",
-				"CAIRN_BASE_URL": "https://lrs.example.com/",
+				"CAIRN_BASE_URL": "https://lrs.example.com/", "CAIRN_MEMORY_LIMIT": "1GiB",
 			},
 			edit: func(s *Serve) {
 				s.Addr = ":9000"
@@ -80,15 +81,16 @@ func TestServePrecedence(t *testing.T) {
 				s.LogFormat = LogJSON
 				s.ShutdownTimeout = 90 * time.Second
 				s.BaseURL = "https://lrs.example.com"
+				s.MemoryLimit = 1 << 30
 			},
 		},
 		{
 			name: "flags over environment",
 			args: []string{"--addr", "127.0.0.1:7000", "--store=sqlite:/tmp/x.db", "--body-limit", "2048",
 				"--max-batch", "7", "--log-level", "error", "--log-format", "text", "--shutdown-timeout", "2s",
-				"--base-url", "http://lrs.test:7000", "--write-budget", "1MiB", "--rate-limit", "12.5"},
+				"--base-url", "http://lrs.test:7000", "--write-budget", "1MiB", "--rate-limit", "12.5", "--memory-limit", "0"},
 			env: map[string]string{
-				"CAIRN_ADDR": ":9000", "CAIRN_STORE": "mongodb://db:27017/cairn", "CAIRN_WRITE_BUDGET": "8MiB",
+				"CAIRN_ADDR": ":9000", "CAIRN_STORE": "mongodb://db:27017/cairn", "CAIRN_WRITE_BUDGET": "8MiB", "CAIRN_MEMORY_LIMIT": "1GiB",
 				"CAIRN_BODY_LIMIT": "1MiB", "CAIRN_MAX_BATCH": "50", "CAIRN_LOG_LEVEL": "debug",
 				"CAIRN_LOG_FORMAT": "json", "CAIRN_SHUTDOWN_TIMEOUT": "1m", "CAIRN_BASE_URL": "https://x.example",
 			},
@@ -98,6 +100,7 @@ func TestServePrecedence(t *testing.T) {
 				s.BodyLimit = 2048
 				s.MaxBatch = 7
 				s.WriteBudget = 1 << 20
+				s.MemoryLimit = 0
 				s.RateLimit = 12.5
 				s.LogLevel = slog.LevelError
 				s.ShutdownTimeout = 2 * time.Second

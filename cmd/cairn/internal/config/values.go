@@ -257,6 +257,38 @@ func ParseSize(s string) (int, error) {
 	return int(n * factor), nil
 }
 
+// MinMemoryLimit is the smallest --memory-limit accepted: below it the runtime would
+// collect garbage almost continuously.
+const MinMemoryLimit = 32 << 20
+
+// ParseMemoryLimit parses a soft memory limit: "0" for none, else a whole number of
+// bytes, KiB, MiB or GiB from MinMemoryLimit to 1TiB.
+func ParseMemoryLimit(s string) (int64, error) {
+	text := strings.TrimSpace(s)
+	if text == "0" {
+		return 0, nil
+	}
+	factor := int64(1)
+	for _, u := range []struct {
+		suffix string
+		factor int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(text, u.suffix) {
+			text, factor = strings.TrimSpace(strings.TrimSuffix(text, u.suffix)), u.factor
+			break
+		}
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a size (want 0, bytes, or a whole number with KiB, MiB or GiB, e.g. 150MiB)", s)
+	}
+	const most = 1 << 40
+	if n < 0 || n > most/factor || n*factor < MinMemoryLimit {
+		return 0, fmt.Errorf("%q is out of range (want 0 for none, or 32MiB to 1024GiB)", s)
+	}
+	return n * factor, nil
+}
+
 // ParsePositiveInt parses a whole number from 1 to max.
 func ParsePositiveInt(s string, max int) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))

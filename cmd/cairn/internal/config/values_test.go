@@ -114,6 +114,34 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
+func TestParseMemoryLimit(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{in: "0", want: 0},
+		{in: "150MiB", want: 150 << 20},
+		{in: " 2 GiB ", want: 2 << 30},
+		{in: "33554432", want: 32 << 20},
+		{in: "1024GiB", want: 1 << 40},
+		{in: "1025GiB", wantErr: true},
+		{in: "31MiB", wantErr: true},
+		{in: "-1", wantErr: true},
+		{in: "150M", wantErr: true},
+		{in: "off", wantErr: true},
+		{in: "", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseMemoryLimit(tt.in)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("ParseMemoryLimit(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
 func TestDefaultBaseURL(t *testing.T) {
 	tests := []struct{ addr, want string }{
 		{"127.0.0.1:8080", "http://127.0.0.1:8080"},
