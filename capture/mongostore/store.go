@@ -172,6 +172,7 @@ func (s *Store) createIndexes(ctx context.Context) error {
 		{s.documents, asc("kind", "activityId", "agentKey", "updatedNs"), false},
 		{s.chunks, asc("sha2", "n"), true},
 		{s.credentials, asc("createdAt"), false},
+		{s.db.Collection(collFedLetters), asc("partner", "order"), false},
 	}
 	for _, ix := range indexes {
 		model := mongo.IndexModel{Keys: ix.keys}
