@@ -34,11 +34,11 @@ type Manager struct {
 	cfg Config
 	log *slog.Logger
 
-	mu      sync.Mutex
-	workers map[string]*pushWorker
-	wake    chan struct{} // reconcile now
-	cancel  context.CancelFunc
-	done    chan struct{}
+	mu       sync.Mutex
+	workers  map[string]*pushWorker
+	wake     chan struct{} // reconcile now
+	cancel   context.CancelFunc
+	done     chan struct{}
 	metersMu sync.Mutex
 	meters   map[string]*meter
 }

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/cairn-lrs/cairn/capture"
@@ -12,6 +13,8 @@ type Partners struct {
 	store  Store
 	sealer *Sealer
 	now    func() time.Time
+
+	origins originCache
 }
 
 // NewPartners returns the partner service over store. sealer may be nil when no partner
@@ -126,17 +129,34 @@ func (s *Partners) Remove(ctx context.Context, name string) error {
 	return s.store.DeletePartner(ctx, name)
 }
 
+// originCacheTTL is how long OriginOf reuses the inbound-key map it read.
+const originCacheTTL = 2 * time.Second
+
+type originCache struct {
+	mu    sync.Mutex
+	read  time.Time
+	byKey map[string]string
+}
+
 // OriginOf returns the name of the partner whose InboundKey is credentialKey, "" when
-// none (the loop rule, see the package comment).
+// none (the loop rule, see the package comment). The map is re-read at most every
+// originCacheTTL, so a new binding takes effect within that time.
 func (s *Partners) OriginOf(ctx context.Context, credentialKey string) (string, error) {
-	recs, err := s.store.Partners(ctx)
-	if err != nil {
-		return "", err
-	}
-	for _, r := range recs {
-		if r.Partner.InboundKey != "" && r.Partner.InboundKey == credentialKey {
-			return r.Partner.Name, nil
+	s.origins.mu.Lock()
+	defer s.origins.mu.Unlock()
+	now := s.now()
+	if s.origins.byKey == nil || now.Sub(s.origins.read) > originCacheTTL || now.Before(s.origins.read) {
+		recs, err := s.store.Partners(ctx)
+		if err != nil {
+			return "", err
 		}
+		m := map[string]string{}
+		for _, r := range recs {
+			if r.Partner.InboundKey != "" {
+				m[r.Partner.InboundKey] = r.Partner.Name
+			}
+		}
+		s.origins.byKey, s.origins.read = m, now
 	}
-	return "", nil
+	return s.origins.byKey[credentialKey], nil
 }

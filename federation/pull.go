@@ -215,4 +215,3 @@ func (m *Manager) pullPrincipal(p Partner) capture.Principal {
 		AuthorityKey: key,
 	}
 }
-

@@ -325,4 +325,3 @@ func (ps *pusher) deliverOne(ctx context.Context, rec capture.StatementRecord) e
 	}
 	return nil
 }
-

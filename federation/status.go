@@ -14,9 +14,9 @@ import (
 // Figures are one job's visible state (issue: visibility).
 type Figures struct {
 	Direction    Direction `json:"direction"`
-	Cursor       string    `json:"cursor"`            // push: last settled seq; pull: last since
-	LagSeconds   float64   `json:"lagSeconds"`        // push: age of the oldest statement not yet settled; pull: time since the last success
-	LagItems     int64     `json:"lagStatements"`     // push: statements stored after the cursor (filtered ones included); pull: -1 (unknown)
+	Cursor       string    `json:"cursor"`        // push: last settled seq; pull: last since
+	LagSeconds   float64   `json:"lagSeconds"`    // push: age of the oldest statement not yet settled; pull: time since the last success
+	LagItems     int64     `json:"lagStatements"` // push: statements stored after the cursor (filtered ones included); pull: -1 (unknown)
 	LastSuccess  time.Time `json:"lastSuccess,omitzero"`
 	LastError    string    `json:"lastError,omitempty"`
 	LastErrorAt  time.Time `json:"lastErrorAt,omitzero"`
