@@ -252,9 +252,9 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 type fault int
 
 const (
-	pass fault = iota
-	drop       // close the connection without an answer
-	stall      // wait past the client's timeout, then close
+	pass  fault = iota
+	drop        // close the connection without an answer
+	stall       // wait past the client's timeout, then close
 	err500
 	err503
 	tooMany  // 429 with Retry-After: 1
@@ -428,7 +428,6 @@ func sids(ns []int) []string {
 func without(ns []int, drop ...int) []int {
 	return slices.DeleteFunc(slices.Clone(ns), func(n int) bool { return slices.Contains(drop, n) })
 }
-
 
 // postErr is post for goroutines.
 func (in *instance) postErr(body string) error {
