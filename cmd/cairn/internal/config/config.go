@@ -23,6 +23,7 @@ const (
 	FlagShutdownTimeout = "shutdown-timeout"
 	FlagEnrich          = "enrich"
 	FlagEnrichPrivate   = "enrich-allow-private"
+	FlagPartnerKey      = "partner-key"
 )
 
 // Defaults.
@@ -68,7 +69,54 @@ func ServeSettings() []Setting {
 			Usage: "fetch title and description of web pages that statements name without a definition"},
 		{Flag: FlagEnrichPrivate, Env: "CAIRN_ENRICH_ALLOW_PRIVATE", Default: "false", Meta: "BOOL", Bool: true,
 			Usage: "tests only: let enrichment fetch loopback and private addresses, on any port"},
+		partnerKeySetting(),
 	}, CommonSettings()...)
+}
+
+func partnerKeySetting() Setting {
+	return Setting{Flag: FlagPartnerKey, Env: "CAIRN_PARTNER_KEY", Meta: "SECRET", Secret: true, DefaultDoc: "none: federation off",
+		Usage: "secret (16+ characters) that encrypts partner credentials at rest and keys pseudonyms; needed to add or run partners"}
+}
+
+// PartnerSettings are the settings of the partner commands: the common ones, the
+// partner key and the base URL (homePage of pseudonymous accounts).
+func PartnerSettings() []Setting {
+	return append([]Setting{
+		partnerKeySetting(),
+		{Flag: FlagBaseURL, Env: "CAIRN_BASE_URL", Meta: "URL", Default: "http://" + DefaultAddr,
+			Usage: "public URL of this instance; the homePage of pseudonymous accounts"},
+	}, CommonSettings()...)
+}
+
+// Partners is the validated configuration of the partner commands.
+type Partners struct {
+	Common
+	PartnerKey string // "" when not configured
+	BaseURL    string
+}
+
+// BindPartners registers the flags of the partner commands on fs. After fs.Parse, the
+// returned function resolves and validates them.
+func BindPartners(fs *flag.FlagSet) func(Env) (Partners, error) {
+	b := Bind(fs, PartnerSettings()...)
+	return func(env Env) (Partners, error) {
+		values, err := b.Resolve(env)
+		if err != nil {
+			return Partners{}, err
+		}
+		var p parser
+		out := Partners{Common: p.common(values), PartnerKey: parse(&p, values[FlagPartnerKey], ParsePartnerKey)}
+		out.BaseURL = parse(&p, values[FlagBaseURL], ParseBaseURL)
+		return out, p.err()
+	}
+}
+
+// ParsePartnerKey accepts "" (not configured) or a secret of at least 16 characters.
+func ParsePartnerKey(s string) (string, error) {
+	if s != "" && len(s) < 16 {
+		return "", errors.New("must be at least 16 characters")
+	}
+	return s, nil
 }
 
 // Common is the validated configuration every command uses.
@@ -88,8 +136,9 @@ type Serve struct {
 	WriteBudget     int     // bytes
 	RateLimit       float64 // requests a second per credential; 0: none
 	ShutdownTimeout time.Duration
-	Enrich          bool // fetch pages behind undefined http(s) activity ids
-	EnrichPrivate   bool // let enrichment reach loopback and private addresses (tests only)
+	Enrich          bool   // fetch pages behind undefined http(s) activity ids
+	EnrichPrivate   bool   // let enrichment reach loopback and private addresses (tests only)
+	PartnerKey      string // "" when federation is not configured
 }
 
 // BindCommon registers the common flags on fs. After fs.Parse, the returned function
@@ -131,6 +180,7 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.ShutdownTimeout = parse(&p, values[FlagShutdownTimeout], ParseDuration)
 		s.Enrich = parse(&p, values[FlagEnrich], ParseBool)
 		s.EnrichPrivate = parse(&p, values[FlagEnrichPrivate], ParseBool)
+		s.PartnerKey = parse(&p, values[FlagPartnerKey], ParsePartnerKey)
 		return s, p.err()
 	}
 }
