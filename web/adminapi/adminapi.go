@@ -211,7 +211,8 @@ func (a *api) showPartner(c *fiber.Ctx) error {
 	return a.answerPartner(c, http.StatusOK, c.Params("name"))
 }
 
-// updatePartner replaces a partner's settings; credentials are kept unless auth is given.
+// updatePartner replaces a partner's settings; credentials are kept unless auth is
+// given, and the paused state is kept (pause and resume change it).
 func (a *api) updatePartner(c *fiber.Ctx) error {
 	svc, err := a.partners()
 	if err != nil {
@@ -226,9 +227,9 @@ func (a *api) updatePartner(c *fiber.Ctx) error {
 		return capture.Errorf(capture.CodeInvalid, "name: a partner cannot be renamed (remove it and add it again)")
 	}
 	_, err = svc.Update(c.UserContext(), name, func(p *federation.Partner) {
-		auth, created := p.Auth, p.Created
+		auth, created, paused := p.Auth, p.Created, p.Paused
 		*p = b.Partner
-		p.Auth, p.Created = auth, created
+		p.Auth, p.Created, p.Paused = auth, created, paused
 		if b.Auth != nil {
 			p.Auth = *b.Auth
 		}
