@@ -45,7 +45,7 @@ type instance struct {
 	mgrWake    atomic.Pointer[federation.Manager]
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if testing.Verbose() && os.Getenv("FED_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -53,7 +53,7 @@ func testLogger(t *testing.T) *slog.Logger {
 }
 
 // newInstance starts a Cairn instance serving /xapi on a free port until t ends.
-func newInstance(t *testing.T, name string) *instance {
+func newInstance(t testing.TB, name string) *instance {
 	t.Helper()
 	st, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), name+".db"), nil)
 	if err != nil {
@@ -101,7 +101,7 @@ func newInstance(t *testing.T, name string) *instance {
 var fastBackoff = federation.Backoff{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond}
 
 // startManager runs a federation manager for in (replacing any running one).
-func (in *instance) startManager(t *testing.T, holder string, edit func(*federation.Config)) *federation.Manager {
+func (in *instance) startManager(t testing.TB, holder string, edit func(*federation.Config)) *federation.Manager {
 	t.Helper()
 	if in.mgr != nil {
 		in.mgr.Stop()
@@ -122,7 +122,7 @@ func (in *instance) startManager(t *testing.T, holder string, edit func(*federat
 }
 
 // addPartner registers partner p on in, authenticating with a fresh credential of target.
-func (in *instance) addPartner(t *testing.T, p federation.Partner, target *instance) federation.Partner {
+func (in *instance) addPartner(t testing.TB, p federation.Partner, target *instance) federation.Partner {
 	t.Helper()
 	if p.Auth == (federation.Auth{}) {
 		cred, secret, err := target.creds.Create(t.Context(), "partner "+in.name, []string{capture.ScopeAll}, false)
@@ -139,7 +139,7 @@ func (in *instance) addPartner(t *testing.T, p federation.Partner, target *insta
 }
 
 // post writes raw statements to in through its HTTP API and fails the test unless 200.
-func (in *instance) post(t *testing.T, body string) {
+func (in *instance) post(t testing.TB, body string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, in.url+"/xapi/statements", strings.NewReader(body))
 	req.Header.Set("X-Experience-API-Version", "1.0.3")
@@ -157,7 +157,7 @@ func (in *instance) post(t *testing.T, body string) {
 }
 
 // all returns every statement in's store holds, in seq order.
-func (in *instance) all(t *testing.T) []capture.StatementRecord {
+func (in *instance) all(t testing.TB) []capture.StatementRecord {
 	t.Helper()
 	recs, err := in.store.StatementsAfter(t.Context(), 0, 1_000_000)
 	if err != nil {
@@ -196,7 +196,7 @@ func seq(a, b int) []int {
 }
 
 // hashOf returns the equivalence hash of a raw statement.
-func hashOf(t *testing.T, raw []byte) string {
+func hashOf(t testing.TB, raw []byte) string {
 	t.Helper()
 	stmts, _, err := capture.DecodeStatements(raw)
 	if err != nil {
@@ -207,7 +207,7 @@ func hashOf(t *testing.T, raw []byte) string {
 
 // assertSame checks that dst holds exactly the statements of src with ids want, each
 // once and with the same content, and nothing else.
-func assertSame(t *testing.T, src, dst *instance, want []string) {
+func assertSame(t testing.TB, src, dst *instance, want []string) {
 	t.Helper()
 	srcByID := map[string]capture.StatementRecord{}
 	for _, r := range src.all(t) {
@@ -237,7 +237,7 @@ func assertSame(t *testing.T, src, dst *instance, want []string) {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
@@ -277,7 +277,7 @@ type proxy struct {
 	onPost   func() // called (outside the lock) when a POST arrives, before it is passed on
 }
 
-func newProxy(t *testing.T, target *instance) *proxy {
+func newProxy(t testing.TB, target *instance) *proxy {
 	u, _ := url.Parse(target.url)
 	p := &proxy{target: u, reject: map[string]bool{}, posted: map[string]int{}, stallFor: 3 * time.Second}
 	p.rp = httputil.NewSingleHostReverseProxy(u)

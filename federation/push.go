@@ -24,6 +24,8 @@ type pusher struct {
 	privacy *Pseudonymizer
 	meter   *meter
 	holding bool
+	renewed time.Time // when the lease was last taken or renewed
+	state   *State    // the job state, cached while the lease is held (only the holder writes it)
 }
 
 // item is one statement of a batch, ready to send.
@@ -82,17 +84,24 @@ func (ps *pusher) idle(ctx context.Context, d time.Duration) {
 	}
 }
 
-// lease takes or renews the job's lease; false when another instance holds it.
+// lease takes or renews the job's lease (renewing at most every third of its life);
+// false when another instance holds it. Taking it anew drops the cached state.
 func (ps *pusher) lease(ctx context.Context) bool {
 	now := ps.m.cfg.Now()
+	if ps.holding && now.Sub(ps.renewed) < ps.m.cfg.LeaseTTL/3 && !now.Before(ps.renewed) {
+		return true
+	}
 	ok, err := ps.m.cfg.Partners.store.AcquireLease(ctx, ps.job(), ps.m.cfg.Holder, now, now.Add(ps.m.cfg.LeaseTTL))
 	if err != nil {
 		if ctx.Err() == nil {
 			ps.m.log.Warn("federation: cannot take the lease", "partner", ps.p.Name, "err", err)
 		}
-		return false
+		ok = false
 	}
-	ps.holding = ok
+	if !ok || !ps.holding {
+		ps.state = nil
+	}
+	ps.holding, ps.renewed = ok, now
 	return ok
 }
 
@@ -110,10 +119,14 @@ func retryAfterOf(err error) time.Duration {
 // is returned.
 func (ps *pusher) step(ctx context.Context) (int, error) {
 	store := ps.m.cfg.Partners.store
-	st, err := store.JobState(ctx, ps.p.Name, Push)
-	if err != nil {
-		return 0, err
+	if ps.state == nil {
+		st, err := store.JobState(ctx, ps.p.Name, Push)
+		if err != nil {
+			return 0, err
+		}
+		ps.state = &st
 	}
+	st := *ps.state
 	recs, err := ps.m.cfg.Feed.StatementsAfter(ctx, st.PushSeq, ps.p.Batch)
 	if err != nil || len(recs) == 0 {
 		return 0, err
@@ -158,8 +171,10 @@ func (ps *pusher) step(ctx context.Context) (int, error) {
 		st.LastSuccess, st.LastError = now, ""
 	}
 	if err := store.PutJobState(pctx, ps.p.Name, Push, st); err != nil {
+		ps.state = nil
 		return 0, err
 	}
+	ps.state = &st
 	return len(recs), sendErr
 }
 

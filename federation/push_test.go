@@ -12,7 +12,7 @@ import (
 )
 
 // postAll writes the statements of ns to in from several goroutines, in batches of 10.
-func postAll(t *testing.T, in *instance, ns []int, writers int) {
+func postAll(t testing.TB, in *instance, ns []int, writers int) {
 	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(ns))
@@ -36,7 +36,7 @@ func postAll(t *testing.T, in *instance, ns []int, writers int) {
 }
 
 // pushState returns the push state of partner on in.
-func (in *instance) state(t *testing.T, partner string, dir federation.Direction) federation.State {
+func (in *instance) state(t testing.TB, partner string, dir federation.Direction) federation.State {
 	t.Helper()
 	st, err := in.store.JobState(t.Context(), partner, dir)
 	if err != nil {
@@ -46,7 +46,7 @@ func (in *instance) state(t *testing.T, partner string, dir federation.Direction
 }
 
 // caughtUp reports whether in's push cursor for partner is at its last seq.
-func (in *instance) caughtUp(t *testing.T, partner string) bool {
+func (in *instance) caughtUp(t testing.TB, partner string) bool {
 	last, _ := in.store.LastSeq(t.Context())
 	return last > 0 && in.state(t, partner, federation.Push).PushSeq == last
 }
