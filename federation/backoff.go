@@ -22,10 +22,11 @@ func (b Backoff) Delay(n int, retryAfter time.Duration) time.Duration {
 	if ceiling <= 0 {
 		ceiling = 5 * time.Minute
 	}
-	top := ceiling
-	if n < 40 {
-		top = min(ceiling, base<<n)
+	top := base
+	for i := 0; i < n && top < ceiling; i++ {
+		top *= 2 // at most doubles past ceiling: no overflow
 	}
+	top = min(top, ceiling)
 	d := time.Duration(rand.Int64N(int64(top) + 1))
 	return max(d, min(retryAfter, 10*ceiling))
 }
