@@ -85,7 +85,9 @@ func TestNormalize(t *testing.T) {
 		{func(p *Partner) { p.Privacy = "some" }, "privacy:"},
 		{func(p *Partner) { p.Auth = Auth{} }, "credentials:"},
 		{func(p *Partner) { p.Auth.TokenURL = "https://idp.example/token" }, "OAuth2 needs"},
-		{func(p *Partner) { p.Auth = Auth{TokenURL: "https://idp.example/token", ClientID: "a", ClientSecret: "b", Key: "k"} }, "not both"},
+		{func(p *Partner) {
+			p.Auth = Auth{TokenURL: "https://idp.example/token", ClientID: "a", ClientSecret: "b", Key: "k"}
+		}, "not both"},
 	}
 	for _, c := range cases {
 		p := ok
