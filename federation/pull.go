@@ -187,6 +187,10 @@ func (m *Manager) storePage(ctx context.Context, p Partner, page Page) (int, []D
 				// A local failure, not the statement's: stop before it, retry next time.
 				return stored, dead, "", false
 			}
+			if capture.ErrorCode(err) == capture.CodeConflict && m.heldIdentical(ctx, e.raw) {
+				stored++ // our own statement coming back, with the timestamp we filled in
+				continue
+			}
 			dead = append(dead, deadOf(e, err))
 			continue
 		}
@@ -214,4 +218,23 @@ func (m *Manager) pullPrincipal(p Partner) capture.Principal {
 		Authority:    auth,
 		AuthorityKey: key,
 	}
+}
+
+// heldIdentical reports whether the statement stored here under raw's id is the same
+// statement as raw once both carry every property (a statement written here without a
+// timestamp is stored with the one Cairn filled in, and comes back from a partner with
+// it).
+func (m *Manager) heldIdentical(ctx context.Context, raw []byte) bool {
+	var head struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &head) != nil || head.ID == "" {
+		return false
+	}
+	recs, err := m.cfg.Feed.StatementsByID(ctx, []string{head.ID})
+	if err != nil {
+		return false
+	}
+	r, ok := recs[head.ID]
+	return ok && sameStatement(r.Raw, raw)
 }

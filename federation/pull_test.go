@@ -1,6 +1,7 @@
 package federation_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +85,28 @@ func TestPullPagingConsistentThroughAndVoiding(t *testing.T) {
 	letters, _ := a.store.DeadLetters(t.Context(), "b", 0)
 	if len(letters) != 1 || letters[0].StatementID != sid(55) || letters[0].Direction != federation.Pull || len(letters[0].Statement) == 0 {
 		t.Fatalf("dead letters %+v: want one pull letter for statement 55 with its statement", letters)
+	}
+}
+
+// With direction both, a's own statements come back in its pulls (the partner cannot
+// filter by origin): they are identical repeats, not conflicts, even when a filled in
+// their timestamp.
+func TestBothDirectionsOwnStatementsComeBack(t *testing.T) {
+	a, b := newInstance(t, "a"), newInstance(t, "b")
+	a.addPartner(t, federation.Partner{Name: "b", Endpoint: b.url + "/xapi", Direction: federation.Both, Batch: 10}, b)
+	var noTimestamp []string
+	for i := 1; i <= 15; i++ {
+		noTimestamp = append(noTimestamp, `{"id":"`+sid(i)+`","actor":{"mbox":"mailto:x@example.org"},"verb":{"id":"http://example.com/v"},"object":{"id":"http://example.com/o"}}`)
+	}
+	a.post(t, "["+strings.Join(noTimestamp, ",")+"]")
+	b.post(t, batchOf(seq(100, 104)...))
+	m := a.startManager(t, "h1", nil)
+	waitFor(t, "push caught up", 10*time.Second, func() bool { return a.caughtUp(t, "b") })
+	res, err := m.Pull(t.Context(), "b")
+	if err != nil || res.Stored != 20 || res.DeadLettered != 0 {
+		t.Fatalf("pull %+v, %v: want 20 handled (15 own repeats, 5 new), no dead letters", res, err)
+	}
+	if got := len(a.all(t)); got != 20 {
+		t.Fatalf("a holds %d statements, want 20", got)
 	}
 }
