@@ -22,8 +22,13 @@ import (
 	"github.com/cairn-lrs/cairn/federation/xapiclient"
 )
 
-// partnerHTTPTimeout bounds one request to a partner.
-const partnerHTTPTimeout = 60 * time.Second
+// partnerHTTPTimeout bounds one request to a partner; partnerLease is how long a job's
+// lease lasts unless renewed (renewed every third of it, and before each request, so a
+// request never outlives the lease it started under).
+const (
+	partnerHTTPTimeout = 30 * time.Second
+	partnerLease       = 90 * time.Second
+)
 
 // fedStore returns the federation side of a store; every adapter has one.
 func fedStore(store capture.Store) (federation.Store, error) {
@@ -64,7 +69,7 @@ func newFederation(store capture.Store, statements *capture.StatementService, ke
 	mgr := federation.NewManager(federation.Config{
 		Partners: partners, Feed: store, Statements: statements, Sealer: sealer,
 		Connect: xapiclient.Connect(&http.Client{Timeout: partnerHTTPTimeout}), HomePage: baseURL,
-		Holder: holderID(), Logger: logger,
+		Holder: holderID(), Logger: logger, LeaseTTL: partnerLease,
 	})
 	return partners, mgr, nil
 }
