@@ -182,6 +182,10 @@ func (m *Manager) TestPartner(ctx context.Context, name string) ([]string, error
 	}
 	if _, err := remote.Statements(ctx, time.Now().UTC().Add(time.Hour).Format(time.RFC3339Nano), 1); err != nil {
 		var re *RemoteError
+		if errors.As(err, &re) && re.Status == 403 && !p.Direction.Pulls() {
+			// A write-only credential is enough to push.
+			return append(notes, "credentials: accepted, but they may not read statements (403): enough for push only"), nil
+		}
 		if errors.As(err, &re) && re.Status == 400 {
 			return notes, capture.Errorf(capture.CodeUnavailable, "the partner refused a standard statement query (400): %s", re.Message)
 		}
