@@ -30,10 +30,13 @@ type Config struct {
 
 type api struct{ cfg Config }
 
-// Mounter returns the function that adds the admin routes and /metrics to an app
-// (web.Config.Mount).
+// Mounter returns the function that adds the admin routes, /metrics and the admin page
+// (guarded by BasicAdmin) to an app (web.Config.Mount).
 func Mounter(cfg Config) func(app *fiber.App) {
-	return func(app *fiber.App) { Mount(app, cfg) }
+	return func(app *fiber.App) {
+		Mount(app, cfg)
+		MountPage(app, cfg, BasicAdmin(cfg.Credentials))
+	}
 }
 
 // Mount adds the admin routes and /metrics to app.

@@ -145,6 +145,27 @@ func TestAdminAPI(t *testing.T) {
 		t.Errorf("discard of a removed letter: %d, want 404", code)
 	}
 
+	// The admin page shows the partner and runs actions as form posts.
+	if code, _ := call(t, "GET", a.url+"/admin/partners/", [2]string{}, ""); code != 401 {
+		t.Errorf("page without credentials: %d, want 401", code)
+	}
+	code, body = call(t, "GET", a.url+"/admin/partners/", admin, "")
+	if code != 200 || !bytes.Contains(body, []byte("<td>b<br>")) || !bytes.Contains(body, []byte("Resume")) {
+		t.Errorf("page: %d %s", code, body)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("POST", a.url+"/admin/partners/b/resume", nil)
+	req.SetBasicAuth(admin[0], admin[1])
+	resp, err := noRedirect.Do(req)
+	if err != nil || resp.StatusCode != 303 || !strings.Contains(resp.Header.Get("Location"), "resumed") {
+		t.Fatalf("page resume: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if code, body := call(t, "GET", a.url+"/admin/partners/", admin, ""); code != 200 || !bytes.Contains(body, []byte(">Pause<")) {
+		t.Errorf("page after resume: %d %s", code, body)
+	}
+	call(t, "POST", a.url+"/api/admin/partners/b/pause", admin, "")
+
 	code, body = call(t, "GET", a.url+"/metrics", admin, "")
 	for _, want := range []string{
 		"# TYPE cairn_partner_delivered_total counter",
