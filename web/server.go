@@ -39,6 +39,11 @@ type Config struct {
 	// it, requests are answered 429 with Retry-After.
 	RateLimit float64
 	RateBurst int
+	// Origin, when set, returns the origin recorded with the statements a credential
+	// writes (a partner name for a partner's inbound credential, else "").
+	Origin func(ctx context.Context, credentialKey string) (string, error)
+	// Mount, when set, adds routes outside /xapi (the admin API, /metrics) to the app.
+	Mount func(app *fiber.App)
 }
 
 const (
@@ -118,6 +123,9 @@ func New(cfg Config) *fiber.App {
 
 	for _, rs := range s.resources() {
 		app.All(xapiBase+rs.path, s.serve(rs))
+	}
+	if cfg.Mount != nil {
+		cfg.Mount(app)
 	}
 	return app
 }

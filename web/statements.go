@@ -130,8 +130,12 @@ func (s *server) putStatement(c *fiber.Ctx, r *xapiRequest) error {
 	if batch {
 		return capture.Errorf(capture.CodeInvalid, "PUT stores one statement: send an object, not an array (POST takes arrays)")
 	}
+	origin, err := s.origin(c, r)
+	if err != nil {
+		return err
+	}
 	if _, err := s.cfg.Statements.Write(c.UserContext(), capture.WriteRequest{
-		Statements: stmts, Attachments: parts, PutID: strings.ToLower(id), Principal: r.principal,
+		Statements: stmts, Attachments: parts, PutID: strings.ToLower(id), Principal: r.principal, Origin: origin,
 	}); err != nil {
 		return err
 	}
@@ -154,8 +158,12 @@ func (s *server) postStatements(c *fiber.Ctx, r *xapiRequest) error {
 	if err != nil {
 		return err
 	}
+	origin, err := s.origin(c, r)
+	if err != nil {
+		return err
+	}
 	ids, err := s.cfg.Statements.Write(c.UserContext(), capture.WriteRequest{
-		Statements: stmts, Attachments: parts, Principal: r.principal,
+		Statements: stmts, Attachments: parts, Principal: r.principal, Origin: origin,
 	})
 	if err != nil {
 		return err
@@ -212,4 +220,13 @@ func statementsContent(r *xapiRequest) ([]capture.Statement, bool, map[string]ca
 		return nil, false, nil, err
 	}
 	return stmts, batch, parts, nil
+}
+
+// origin names the partner whose inbound credential made the request ("" for none),
+// so that federation never pushes its statements back to it.
+func (s *server) origin(c *fiber.Ctx, r *xapiRequest) (string, error) {
+	if s.cfg.Origin == nil {
+		return "", nil
+	}
+	return s.cfg.Origin(c.UserContext(), r.principal.Credential.Key)
 }

@@ -172,6 +172,7 @@ func (s *Store) createIndexes(ctx context.Context) error {
 		{s.documents, asc("kind", "activityId", "agentKey", "updatedNs"), false},
 		{s.chunks, asc("sha2", "n"), true},
 		{s.credentials, asc("createdAt"), false},
+		{s.db.Collection(collFedLetters), asc("partner", "order"), false},
 	}
 	indexes = append(indexes, s.reportIndexes()...)
 	for _, ix := range indexes {

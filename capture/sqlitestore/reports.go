@@ -544,14 +544,6 @@ WHERE t.people >= ?3 ORDER BY t.team`, from, to, minLearners)
 	return out, internal2(rows.Err(), "team activity")
 }
 
-// internal2 is internal for a possibly nil error.
-func internal2(err error, op string) error {
-	if err == nil {
-		return nil
-	}
-	return internal(err, op)
-}
-
 // Totals implements reports.Store.
 func (s *Store) Totals(ctx context.Context) (map[reports.Source]int64, int64, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT source, SUM(statements) FROM rollup_ws WHERE team = '*' GROUP BY source`)

@@ -13,6 +13,7 @@ import (
 var schemaSets = []schemaSet{
 	{name: "capture", migrations: captureMigrations},
 	{name: "reports", migrations: reportsMigrations},
+	{name: "federation", migrations: federationMigrations},
 }
 
 // schemaSet is one domain's ordered migrations.

@@ -72,6 +72,21 @@ func commands() []command {
 			summary: "store NDJSON statements, each checked like a POST; report rejected lines (exit 1 if any)", settings: config.CommonSettings, setup: setupStatementsImport},
 		{name: "reports rebuild", synopsis: "[--timezone ZONE]",
 			summary: "recompute the report figures from every stored statement (stop serve first)", settings: config.CommonSettings, setup: setupReportsRebuild},
+		{name: "partner add", synopsis: "--name NAME --endpoint URL (--key KEY --secret SECRET | --token-url URL --client-id ID --client-secret SECRET) [--direction push|pull|both] [--batch N] [--interval D] [--privacy none|pseudonymise|strip] [filters]",
+			summary: "add a partner LRS to push statements to or pull them from", settings: config.PartnerSettings, setup: setupPartnerAdd},
+		{name: "partner list", synopsis: "[--json]", summary: "list partners with their state, lag, counts and last error",
+			settings: config.PartnerSettings, setup: setupPartnerList},
+		{name: "partner show", synopsis: "NAME", summary: "print one partner's settings and figures as JSON", settings: config.PartnerSettings, setup: setupPartnerShow},
+		{name: "partner remove", synopsis: "NAME", summary: "remove a partner with its cursors and dead letters", settings: config.PartnerSettings, setup: setupPartnerRemove},
+		{name: "partner pause", synopsis: "NAME", summary: "stop pushing to and pulling from a partner, keeping its cursors", settings: config.PartnerSettings, setup: setupPartnerPause},
+		{name: "partner resume", synopsis: "NAME", summary: "resume a paused partner", settings: config.PartnerSettings, setup: setupPartnerResume},
+		{name: "partner test", synopsis: "NAME", summary: "check a partner's /about, xAPI version and credentials, saying what is wrong", settings: config.PartnerSettings, setup: setupPartnerTest},
+		{name: "partner sync", synopsis: "NAME", summary: "pull from a partner now (with SQLite, while serve is stopped; else use the admin API)", settings: config.PartnerSettings, setup: setupPartnerSync},
+		{name: "partner deadletters list", synopsis: "[--partner NAME] [--json]", summary: "list statements a partner refused or Cairn could not store",
+			settings: config.PartnerSettings, setup: setupDeadLettersList},
+		{name: "partner deadletters show", synopsis: "ID", summary: "print one dead letter as JSON", settings: config.PartnerSettings, setup: setupDeadLettersShow},
+		{name: "partner deadletters replay", synopsis: "ID", summary: "send a dead letter's statement again; removed when it goes through", settings: config.PartnerSettings, setup: setupDeadLettersReplay},
+		{name: "partner deadletters discard", synopsis: "ID", summary: "drop a dead letter", settings: config.PartnerSettings, setup: setupDeadLettersDiscard},
 		{name: "version", summary: "print the version", settings: func() []config.Setting { return nil },
 			setup: func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 				return func(_ context.Context, args []string) error {
@@ -110,6 +125,11 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 	if !ok {
 		if args[0] == "credentials" {
 			fmt.Fprintf(stderr, "cairn credentials: want a sub-command: create, list or revoke\n")
+			fmt.Fprintln(stderr, "Run 'cairn help' for usage.")
+			return exitUsage
+		}
+		if args[0] == "partner" {
+			fmt.Fprintf(stderr, "cairn partner: want a sub-command: add, list, show, remove, pause, resume, test, sync or deadletters list|show|replay|discard\n")
 			fmt.Fprintln(stderr, "Run 'cairn help' for usage.")
 			return exitUsage
 		}

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"net"
 	"runtime/debug"
+	"sync/atomic"
 
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
+	"github.com/cairn-lrs/cairn/federation"
 	"github.com/cairn-lrs/cairn/web"
+	"github.com/cairn-lrs/cairn/web/adminapi"
 )
 
 // credentialHint tells an operator how to make the first credential.
@@ -47,7 +50,11 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 	}
 	var enricher *enrichment
 	var reporter *reporting
+	var fed *federationRunner
 	closeStore := func() error {
+		if fed != nil {
+			fed.stop() // pushers read and pullers write the store
+		}
 		if enricher != nil {
 			enricher.stop() // its workers write to the store
 		}
@@ -73,8 +80,15 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		enricher = newEnrichment(cfg, logger)
 		stmtCfg.Undefined = enricher.Undefined
 	}
-	if reporter = newReporting(store, cfg, logger); reporter != nil {
-		stmtCfg.Committed = reporter.Committed
+	reporter = newReporting(store, cfg, logger)
+	var wake atomic.Pointer[federationRunner]
+	stmtCfg.Committed = func() {
+		if f := wake.Load(); f != nil {
+			f.Wake()
+		}
+		if reporter != nil {
+			reporter.Committed()
+		}
 	}
 	statements := capture.NewStatementService(stmtCfg)
 	if enricher != nil {
@@ -82,6 +96,25 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 	}
 	if reporter != nil {
 		reporter.start(ctx, statements)
+	}
+	if cfg.PartnerKey != "" {
+		if fed, err = startFederation(context.WithoutCancel(ctx), store, statements, cfg, logger); err != nil {
+			return errors.Join(fmt.Errorf("federation: %w", err), closeStore())
+		}
+		wake.Store(fed)
+	} else if fs, ok := store.(federation.Store); ok {
+		if parts, err := fs.Partners(ctx); err == nil && len(parts) > 0 {
+			logger.Warn("partners are configured but no partner key is set: nothing is pushed or pulled; set --partner-key or CAIRN_PARTNER_KEY")
+		}
+	}
+	admin := adminapi.Config{Credentials: credentials}
+	var origin func(context.Context, string) (string, error)
+	if fed != nil {
+		admin.Partners, admin.Manager = fed.partners, fed.mgr
+		origin = fed.partners.OriginOf
+	} else if fs, ok := store.(federation.Store); ok {
+		admin.Partners = federation.NewPartners(fs, nil, nil)
+		origin = admin.Partners.OriginOf
 	}
 
 	app := web.New(web.Config{
@@ -94,6 +127,8 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		WriteBudget: int64(cfg.WriteBudget),
 		RateLimit:   cfg.RateLimit,
 		Version:     shortVersion(),
+		Origin:      origin,
+		Mount:       adminapi.Mounter(admin),
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

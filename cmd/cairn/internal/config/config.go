@@ -27,6 +27,7 @@ const (
 	FlagTimezone        = "timezone"
 	FlagReportPrivacy   = "report-privacy"
 	FlagReportMinGroup  = "report-min-group"
+	FlagPartnerKey      = "partner-key"
 )
 
 // Defaults.
@@ -80,7 +81,54 @@ func ServeSettings() []Setting {
 			Usage: "reports show only figures that stand for at least --report-min-group people, and no per-person views"},
 		{Flag: FlagReportMinGroup, Env: "CAIRN_REPORT_MIN_GROUP", Default: "5", Meta: "K",
 			Usage: "with --report-privacy: the smallest group of people a figure may stand for"},
+		partnerKeySetting(),
 	}, CommonSettings()...)
+}
+
+func partnerKeySetting() Setting {
+	return Setting{Flag: FlagPartnerKey, Env: "CAIRN_PARTNER_KEY", Meta: "SECRET", Secret: true, DefaultDoc: "none: federation off",
+		Usage: "secret (16+ characters) that encrypts partner credentials at rest and keys pseudonyms; needed to add or run partners"}
+}
+
+// PartnerSettings are the settings of the partner commands: the common ones, the
+// partner key and the base URL (homePage of pseudonymous accounts).
+func PartnerSettings() []Setting {
+	return append([]Setting{
+		partnerKeySetting(),
+		{Flag: FlagBaseURL, Env: "CAIRN_BASE_URL", Meta: "URL", Default: "http://" + DefaultAddr,
+			Usage: "public URL of this instance; the homePage of pseudonymous accounts"},
+	}, CommonSettings()...)
+}
+
+// Partners is the validated configuration of the partner commands.
+type Partners struct {
+	Common
+	PartnerKey string // "" when not configured
+	BaseURL    string
+}
+
+// BindPartners registers the flags of the partner commands on fs. After fs.Parse, the
+// returned function resolves and validates them.
+func BindPartners(fs *flag.FlagSet) func(Env) (Partners, error) {
+	b := Bind(fs, PartnerSettings()...)
+	return func(env Env) (Partners, error) {
+		values, err := b.Resolve(env)
+		if err != nil {
+			return Partners{}, err
+		}
+		var p parser
+		out := Partners{Common: p.common(values), PartnerKey: parse(&p, values[FlagPartnerKey], ParsePartnerKey)}
+		out.BaseURL = parse(&p, values[FlagBaseURL], ParseBaseURL)
+		return out, p.err()
+	}
+}
+
+// ParsePartnerKey accepts "" (not configured) or a secret of at least 16 characters.
+func ParsePartnerKey(s string) (string, error) {
+	if s != "" && len(s) < 16 {
+		return "", errors.New("must be at least 16 characters")
+	}
+	return s, nil
 }
 
 // Common is the validated configuration every command uses.
@@ -106,6 +154,7 @@ type Serve struct {
 	Timezone        *time.Location
 	ReportPrivacy   bool
 	ReportMinGroup  int
+	PartnerKey      string // "" when federation is not configured
 }
 
 // BindCommon registers the common flags on fs. After fs.Parse, the returned function
@@ -151,6 +200,7 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.Timezone = parse(&p, values[FlagTimezone], ParseTimezone)
 		s.ReportPrivacy = parse(&p, values[FlagReportPrivacy], ParseBool)
 		s.ReportMinGroup = parse(&p, values[FlagReportMinGroup], func(s string) (int, error) { return ParsePositiveInt(s, 1000) })
+		s.PartnerKey = parse(&p, values[FlagPartnerKey], ParsePartnerKey)
 		return s, p.err()
 	}
 }
