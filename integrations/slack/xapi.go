@@ -143,14 +143,14 @@ func sharedStatement(id string, actor map[string]any, link string, now time.Time
 	})
 }
 
-// voidingStatement voids target on behalf of actor (xAPI 1.0.3 Data 2.2.5, Voiding).
+// voidingStatement voids target on behalf of actor (xAPI 1.0.3 Data 2.3.2, Voiding);
+// it carries no context.platform, which Data 2.4.6 forbids with a StatementRef object.
 func voidingStatement(id string, actor map[string]any, target string, now time.Time) (capture.Statement, error) {
 	return toStatement(map[string]any{
 		"id":        id,
 		"actor":     actor,
 		"verb":      map[string]any{"id": VerbVoided, "display": map[string]any{"en-US": "voided"}},
 		"object":    map[string]any{"objectType": "StatementRef", "id": target},
-		"context":   map[string]any{"platform": Platform},
 		"timestamp": now.Format(time.RFC3339Nano),
 	})
 }
