@@ -68,7 +68,7 @@ func ServeSettings() []Setting {
 			Usage: "fetch title and description of web pages that statements name without a definition"},
 		{Flag: FlagEnrichPrivate, Env: "CAIRN_ENRICH_ALLOW_PRIVATE", Default: "false", Meta: "BOOL", Bool: true,
 			Usage: "tests only: let enrichment fetch loopback and private addresses, on any port"},
-	}, CommonSettings()...)
+	}, append(SlackSettings(), CommonSettings()...)...)
 }
 
 // Common is the validated configuration every command uses.
@@ -90,6 +90,7 @@ type Serve struct {
 	ShutdownTimeout time.Duration
 	Enrich          bool // fetch pages behind undefined http(s) activity ids
 	EnrichPrivate   bool // let enrichment reach loopback and private addresses (tests only)
+	Slack           Slack
 }
 
 // BindCommon registers the common flags on fs. After fs.Parse, the returned function
@@ -131,6 +132,7 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.ShutdownTimeout = parse(&p, values[FlagShutdownTimeout], ParseDuration)
 		s.Enrich = parse(&p, values[FlagEnrich], ParseBool)
 		s.EnrichPrivate = parse(&p, values[FlagEnrichPrivate], ParseBool)
+		s.Slack = p.slack(values)
 		return s, p.err()
 	}
 }

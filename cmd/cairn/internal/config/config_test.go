@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,7 @@ func TestServePrecedence(t *testing.T) {
 			LogLevel:  slog.LevelInfo,
 			LogFormat: LogText,
 		},
+		Slack:           Slack{DigestDay: time.Monday, DigestHour: 9, TimeZone: time.UTC},
 		Addr:            "127.0.0.1:8080",
 		BaseURL:         "http://127.0.0.1:8080",
 		BodyLimit:       16 << 20,
@@ -146,7 +148,7 @@ func TestServePrecedence(t *testing.T) {
 			}
 			want := defaults
 			tt.edit(&want)
-			if got != want {
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got  %+v\nwant %+v", got, want)
 			}
 		})
