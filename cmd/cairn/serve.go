@@ -10,6 +10,7 @@ import (
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
 	"github.com/cairn-lrs/cairn/web"
+	"github.com/cairn-lrs/cairn/web/slackroutes"
 )
 
 // credentialHint tells an operator how to make the first credential.
@@ -40,7 +41,11 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		return err
 	}
 	var enricher *enrichment
+	var slackApp *slackIntegration
 	closeStore := func() error {
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		slackApp.stop(stopCtx) // its workers write to the store
+		cancel()
 		if enricher != nil {
 			enricher.stop() // its workers write to the store
 		}
@@ -79,6 +84,10 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		RateLimit:   cfg.RateLimit,
 		Version:     shortVersion(),
 	})
+	if slackApp, err = startSlack(cfg, store, statements, enricher, logger); err != nil {
+		return errors.Join(err, closeStore())
+	}
+	slackroutes.Mount(app, slackApp.handler())
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
