@@ -65,6 +65,14 @@ func commands() []command {
 			settings: config.CommonSettings, setup: setupCredentialsList},
 		{name: "credentials revoke", synopsis: "KEY", summary: "revoke a credential; requests made with it fail from then on",
 			settings: config.CommonSettings, setup: setupCredentialsRevoke},
+		{name: "slack links", synopsis: "[--json]", summary: "list Slack users and who their learning is recorded as",
+			settings: config.CommonSettings, setup: setupSlackLinks},
+		{name: "slack link", synopsis: "--team TEAM --user USER --email EMAIL", summary: "fix who a Slack user's learning is recorded as",
+			settings: config.CommonSettings, setup: setupSlackLink},
+		{name: "slack channels", summary: "list Slack channel roles (learning channels, tag channels)",
+			settings: config.CommonSettings, setup: setupSlackChannels},
+		{name: "slack channel", synopsis: "--channel ID (--learning | --tag TAG) [--remove]", summary: "give a Slack channel a role, or remove it",
+			settings: config.CommonSettings, setup: setupSlackChannel},
 		{name: "version", summary: "print the version", settings: func() []config.Setting { return nil },
 			setup: func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 				return func(_ context.Context, args []string) error {
