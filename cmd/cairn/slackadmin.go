@@ -176,4 +176,3 @@ func setupSlackChannels(c *cli, fs *flag.FlagSet) func(context.Context, []string
 		})
 	}
 }
-
