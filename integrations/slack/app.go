@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -187,7 +188,8 @@ func (a *App) respond(ctx context.Context, responseURL string, msg slack.Webhook
 		return
 	}
 	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, &msg); err != nil {
-		a.log.Warn("slack: response_url post failed", "err", err)
+		// A response_url is a short-lived capability: it stays out of the logs.
+		a.log.Warn("slack: response_url post failed", "err", strings.ReplaceAll(err.Error(), responseURL, "<response_url>"))
 	}
 }
 

@@ -575,3 +575,14 @@ func TestBackgroundQueueBoundedAndClosed(t *testing.T) {
 		t.Fatalf("repeat Close: %v", err)
 	}
 }
+
+func TestIdentityWhenUsersInfoIsRefused(t *testing.T) {
+	h := newHarness(t)
+	who, err := h.app.Identify(t.Context(), testTeam, "U9UNKNOWN") // the fake answers user_not_found
+	if err != nil {
+		t.Fatal(err)
+	}
+	if who.Source != workspace.SourceAccount || path(who.Agent, "account.homePage") != teamURL || path(who.Agent, "account.name") != "U9UNKNOWN" {
+		t.Fatalf("identity %+v, want the Slack account", who)
+	}
+}

@@ -88,14 +88,14 @@ func (a *App) Event(ctx context.Context, timestamp, signature string, body []byt
 		if ev.Subtype == "" && slices.Contains(a.learningChannels(ctx), ev.Channel) {
 			if links := sharedLinks(ev.Text); len(links) > 0 {
 				if !a.later(func(ctx context.Context) { a.recordShared(ctx, env.TeamID, ev, links) }) {
-					return "", nil, capture.Errorf(capture.CodeTooManyRequests, "busy")
+					return "", nil, a.busy(env.EventID)
 				}
 			}
 		}
 	case "app_mention":
 		if a.cfg.Questions != nil {
 			if !a.later(func(ctx context.Context) { a.askMention(ctx, env.TeamID, ev) }) {
-				return "", nil, capture.Errorf(capture.CodeTooManyRequests, "busy")
+				return "", nil, a.busy(env.EventID)
 			}
 		}
 	}
@@ -119,6 +119,15 @@ func (a *App) firstDelivery(eventID string) bool {
 	}
 	a.events[eventID] = now
 	return true
+}
+
+// busy forgets eventID, so that Slack's retry of it is handled, and returns the
+// CodeTooManyRequests error that makes Slack retry.
+func (a *App) busy(eventID string) error {
+	a.eventsMu.Lock()
+	delete(a.events, eventID)
+	a.eventsMu.Unlock()
+	return capture.Errorf(capture.CodeTooManyRequests, "Cairn is busy; retry later")
 }
 
 // sharedLinks returns the distinct http(s) links Slack marked up in a message.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/integrations/slack/workspace"
 )
@@ -102,7 +104,13 @@ func identityOf(l workspace.Link) (Identity, error) {
 func (a *App) resolve(ctx context.Context, teamID, userID string) (workspace.Link, error) {
 	user, err := a.api.GetUserInfoContext(ctx, userID)
 	if err != nil {
-		return workspace.Link{}, &capture.Error{Code: capture.CodeUnavailable, Message: "cannot look up the Slack user", Err: err}
+		if ctx.Err() != nil {
+			return workspace.Link{}, &capture.Error{Code: capture.CodeUnavailable, Message: "cannot look up the Slack user", Err: err}
+		}
+		// Refused (e.g. a scope the workspace withholds) or unreachable: the Slack
+		// account stands in, and the daily recheck of account links tries again.
+		a.log.Warn("slack: users.info failed; recording under the Slack account", "user", userID, "err", err)
+		user = &slack.User{}
 	}
 	name := user.RealName
 	if name == "" {

@@ -71,7 +71,8 @@ func (v *Verifier) Verify(timestamp, signature string, body []byte) error {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if _, dup := v.seen[hexSig]; dup {
+	key := string(got) // the MAC itself: hex case variants are the same signature
+	if _, dup := v.seen[key]; dup {
 		return capture.Errorf(capture.CodeUnauthorized, "the request was already received (replay)")
 	}
 	if len(v.seen) >= maxSeen/2 {
@@ -84,7 +85,7 @@ func (v *Verifier) Verify(timestamp, signature string, body []byte) error {
 			return capture.Errorf(capture.CodeTooManyRequests, "too many Slack requests in the signature window")
 		}
 	}
-	v.seen[hexSig] = at
+	v.seen[key] = at
 	return nil
 }
 

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,9 @@ func TestVerifierRefusesReplays(t *testing.T) {
 	clock.Set(now.Add(4 * time.Minute))
 	if err := v.Verify(stamp, sig, body); capture.ErrorCode(err) != capture.CodeUnauthorized {
 		t.Fatalf("replay within the window: %v, want unauthorized", err)
+	}
+	if err := v.Verify(stamp, "v0="+strings.ToUpper(sig[3:]), body); capture.ErrorCode(err) != capture.CodeUnauthorized {
+		t.Fatalf("replay with the signature in upper case: %v, want unauthorized", err)
 	}
 	// The same body at another time is another request.
 	stamp2 := strconv.FormatInt(now.Add(4*time.Minute).Unix(), 10)
