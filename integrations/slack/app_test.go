@@ -586,3 +586,34 @@ func TestIdentityWhenUsersInfoIsRefused(t *testing.T) {
 		t.Fatalf("identity %+v, want the Slack account", who)
 	}
 }
+
+func TestAppMentionProblemsAreEphemeral(t *testing.T) {
+	h := newHarness(t)
+	for _, name := range []string{"app_mention_no_account.json", "app_mention_empty.json"} {
+		body := h.fixture(t, "events/"+name)
+		ts, sig := h.signed(body)
+		if _, _, err := h.app.Event(t.Context(), ts, sig, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.drain(t)
+	eph := h.slack.snapshot("chat.postEphemeral")
+	if len(eph) != 2 {
+		t.Fatalf("ephemeral posts %+v, want 2", eph)
+	}
+	texts := eph[0].Values.Get("text") + "\n" + eph[1].Values.Get("text")
+	for _, e := range eph {
+		if e.Values.Get("user") != "U1" || e.Values.Get("channel") != "CGEN" {
+			t.Errorf("ephemeral to %v", e.Values)
+		}
+	}
+	if !strings.Contains(texts, "you need a Cairn Q&A account") || !strings.Contains(texts, "What is your question?") {
+		t.Errorf("ephemeral texts %q", texts)
+	}
+	if n := len(h.slack.snapshot("chat.postMessage")); n != 0 {
+		t.Errorf("%d public posts for failed mentions", n)
+	}
+	if asked, _ := h.questions.snapshot(); len(asked) != 0 {
+		t.Errorf("asked %+v", asked)
+	}
+}

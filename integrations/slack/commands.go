@@ -122,6 +122,7 @@ func (a *App) ask(c command) []byte {
 // askError is a failure to ask whose text is for the person.
 type askError string
 
+// Error returns the message for the person.
 func (e askError) Error() string { return string(e) }
 
 // askHub identifies the asker and asks in the hub; errors carry a message for the person.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/slack-go/slack"
 
 	"github.com/cairn-lrs/cairn/capture"
 )
@@ -172,19 +173,23 @@ func (a *App) askMention(ctx context.Context, teamID string, ev innerEvent) {
 	if thread == "" {
 		thread = ev.TS
 	}
-	reply := func(text string) {
-		_ = a.postThread(ctx, ev.Channel, thread, text)
+	// Problems are for the asker only (chat.postEphemeral); the question's link is for
+	// the thread.
+	private := func(text string) {
+		if _, err := a.api.PostEphemeralContext(ctx, ev.Channel, ev.User, slack.MsgOptionText(text, false), slack.MsgOptionTS(thread)); err != nil {
+			a.log.Warn("slack: chat.postEphemeral failed", "channel", ev.Channel, "err", err)
+		}
 	}
 	text := strings.TrimSpace(mentionPattern.ReplaceAllString(ev.Text, ""))
 	title, body, tags, err := parseQuestion(text)
 	if err != nil {
-		reply(capture.ErrorMessage(err))
+		private(capture.ErrorMessage(err))
 		return
 	}
 	q, _, err := a.askHub(ctx, teamID, ev.User, title, body, tags)
 	if err != nil {
-		reply(err.Error())
+		private(err.Error())
 		return
 	}
-	reply(fmt.Sprintf("Asked in the Q&A hub: <%s|%s>", q.URL, escape(q.Title)))
+	_ = a.postThread(ctx, ev.Channel, thread, fmt.Sprintf("Asked in the Q&A hub: <%s|%s>", q.URL, escape(q.Title)))
 }

@@ -96,6 +96,8 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"ok":false,"error":"users_not_found"}`)
 	case "chat.postMessage":
 		io.WriteString(w, `{"ok":true,"channel":"`+c.Values.Get("channel")+`","ts":"1700000000.000100"}`)
+	case "chat.postEphemeral":
+		io.WriteString(w, `{"ok":true,"message_ts":"1700000000.000200"}`)
 	case "views.open":
 		io.WriteString(w, `{"ok":true,"view":{"id":"V1"}}`)
 	default:

@@ -46,6 +46,7 @@ type SlackSecret string
 // Reveal returns the secret itself.
 func (s SlackSecret) Reveal() string { return string(s) }
 
+// String keeps the secret out of %v and %s.
 func (s SlackSecret) String() string { return redacted(s) }
 
 // GoString keeps the secret out of %#v.
