@@ -617,3 +617,12 @@ func TestAppMentionProblemsAreEphemeral(t *testing.T) {
 		t.Errorf("asked %+v", asked)
 	}
 }
+
+func TestCommandSSLCheck(t *testing.T) {
+	h := newHarness(t)
+	body := h.fixture(t, "commands/ssl_check.form")
+	ts, sig := h.signed(body)
+	if _, reply, err := h.app.Command(t.Context(), ts, sig, body); err != nil || len(reply) != 0 {
+		t.Fatalf("ssl_check: %q, %v; want an empty 200", reply, err)
+	}
+}

@@ -33,6 +33,9 @@ func (a *App) Command(ctx context.Context, timestamp, signature string, body []b
 	if err != nil {
 		return "", nil, capture.Errorf(capture.CodeInvalid, "the body is not a form: %v", err)
 	}
+	if form.Get("ssl_check") == "1" {
+		return jsonType, nil, nil // Slack checking the certificate: nothing to do
+	}
 	c := command{TeamID: form.Get("team_id"), UserID: form.Get("user_id"), ChannelID: form.Get("channel_id"),
 		Command: form.Get("command"), Text: strings.TrimSpace(form.Get("text")), ResponseURL: form.Get("response_url"),
 		TriggerID: form.Get("trigger_id")}
