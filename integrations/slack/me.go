@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cairn-lrs/cairn/capture"
+	"github.com/cairn-lrs/cairn/integrations/slack/workspace"
 )
 
 // maxSummaryStatements bounds the statements /cairn me reads (a month of one person's
@@ -172,7 +173,7 @@ func (s summary) text(who Identity) string {
 		fmt.Fprintf(&b, "_(counted from your latest %d entries)_\n", maxSummaryStatements)
 	}
 	switch who.Source {
-	case "email", "admin":
+	case workspace.SourceEmail, workspace.SourceAdmin:
 		b.WriteString("_Recorded under your Cairn Q&A account._")
 	default:
 		b.WriteString("_Recorded under your Slack account: no Cairn Q&A account has your Slack email address._")
