@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -443,6 +444,9 @@ func TestAnswerButtonModalAndSubmission(t *testing.T) {
 	if len(opens) != 1 || opens[0].JSON["trigger_id"] != "13345224609.8534564800.answerTrigger" ||
 		path(opens[0].JSON, "view.callback_id") != CallbackAnswer || path(opens[0].JSON, "view.private_metadata") != "q7" {
 		t.Fatalf("views.open calls %+v", opens)
+	}
+	if view := fmt.Sprint(opens[0].JSON["view"]); !strings.Contains(view, "*How do we rotate the staging DB password? &amp; why*") {
+		t.Errorf("the modal does not show the question's title: %s", view)
 	}
 	_, reply := send("answer_submit_empty.json")
 	var errs map[string]any

@@ -48,7 +48,7 @@ func (a *App) Interaction(ctx context.Context, timestamp, signature string, body
 					return "", nil, capture.Errorf(capture.CodeTooManyRequests, "busy")
 				}
 			case ActionAnswer:
-				if err := a.openAnswer(ctx, cb.TriggerID, act.Value); err != nil {
+				if err := a.openAnswer(ctx, cb.TriggerID, act.Value, questionTitleIn(cb.Message)); err != nil {
 					return "", nil, err
 				}
 			}
@@ -104,14 +104,28 @@ func (a *App) undo(ctx context.Context, teamID, userID, target, responseURL stri
 	a.replyEphemeral(ctx, responseURL, "Undone: that entry is no longer in your learning record.")
 }
 
+// questionTitleIn reads the question's title from the message that carries its Answer
+// button (the link label of its first section, see questionBlocks); "" when absent.
+func questionTitleIn(m slack.Message) string {
+	for _, b := range m.Blocks.BlockSet {
+		if sec, ok := b.(*slack.SectionBlock); ok && sec.Text != nil {
+			if l := slackLink.FindStringSubmatch(sec.Text.Text); l != nil {
+				return plainText(l[2])
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
 // openAnswer opens the answer modal (views.open) for questionID.
-func (a *App) openAnswer(ctx context.Context, triggerID, questionID string) error {
+func (a *App) openAnswer(ctx context.Context, triggerID, questionID, title string) error {
 	if triggerID == "" || questionID == "" {
 		return capture.Errorf(capture.CodeInvalid, "the Answer action needs a trigger_id and a question id")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
 	defer cancel()
-	if _, err := a.api.OpenViewContext(ctx, triggerID, answerModal(questionID, "")); err != nil {
+	if _, err := a.api.OpenViewContext(ctx, triggerID, answerModal(questionID, title)); err != nil {
 		a.log.Warn("slack: views.open failed", "err", err)
 		return &capture.Error{Code: capture.CodeUnavailable, Message: "cannot open the answer form", Err: err}
 	}
