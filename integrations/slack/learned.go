@@ -163,14 +163,27 @@ func plainText(s string) string {
 	return strings.TrimSpace(strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(s))
 }
 
-// webURL returns s if it is an absolute http(s) URL with a host.
+var (
+	hostPattern = regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[\p{L}\p{N}._-]+)(:[0-9]{1,5})?$`)
+	// notInIRI are the characters an IRI never holds (RFC 3987; capture's IRI check).
+	notInIRI = "<>\"{}\\^`"
+)
+
+// webURL returns s if it is an absolute http(s) URL with a host name or address that
+// is also a valid IRI (usable as an activity id).
 func webURL(s string) (string, bool) {
 	s = strings.NewReplacer("&amp;", "&").Replace(s)
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !hostPattern.MatchString(u.Host) {
 		return "", false
 	}
-	return u.String(), true
+	out := u.String()
+	for _, r := range out {
+		if r <= 0x20 || r == 0x7f || strings.ContainsRune(notInIRI, r) {
+			return "", false
+		}
+	}
+	return out, true
 }
 
 // parseDay reads YYYY-MM-DD, today or yesterday in loc; a day after today → CodeInvalid.
