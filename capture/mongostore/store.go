@@ -30,6 +30,8 @@ const (
 	collActivities  = "activities"
 	collDocuments   = "documents"
 	collCredentials = "credentials"
+	collSlackLinks  = "slackLinks"
+	collSlackChans  = "slackChannels"
 )
 
 // Store is a capture.Store on one MongoDB database. It is safe for concurrent use.
@@ -46,6 +48,8 @@ type Store struct {
 	activities  *mongo.Collection
 	documents   *mongo.Collection
 	credentials *mongo.Collection
+	slackLinks  *mongo.Collection
+	slackChans  *mongo.Collection
 
 	unfinished unfinishedBatches // committed batches whose effects must be retried
 
@@ -102,6 +106,8 @@ func open(ctx context.Context, uri string, logger *slog.Logger, cfg config) (*St
 		activities:  db.Collection(collActivities),
 		documents:   db.Collection(collDocuments),
 		credentials: db.Collection(collCredentials),
+		slackLinks:  db.Collection(collSlackLinks),
+		slackChans:  db.Collection(collSlackChans),
 	}
 	if err := s.init(ctx); err != nil {
 		disconnect(client)
@@ -173,6 +179,7 @@ func (s *Store) createIndexes(ctx context.Context) error {
 		{s.chunks, asc("sha2", "n"), true},
 		{s.credentials, asc("createdAt"), false},
 		{s.db.Collection(collFedLetters), asc("partner", "order"), false},
+		{s.slackLinks, asc("personId", "teamId", "userId"), false},
 	}
 	indexes = append(indexes, s.reportIndexes()...)
 	for _, ix := range indexes {

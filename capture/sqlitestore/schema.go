@@ -14,6 +14,7 @@ var schemaSets = []schemaSet{
 	{name: "capture", migrations: captureMigrations},
 	{name: "reports", migrations: reportsMigrations},
 	{name: "federation", migrations: federationMigrations},
+	{name: "slack", migrations: slackMigrations},
 }
 
 // schemaSet is one domain's ordered migrations.

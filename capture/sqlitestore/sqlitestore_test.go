@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -216,14 +217,29 @@ func TestConflictNamesTheStoredID(t *testing.T) {
 // capture migration runs again, and the old table goes.
 func TestLegacySchemaVersion(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "legacy.db")
+	// An earlier release's database: the capture tables and the single version row only.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range captureMigrations {
+		if _, err := db.ExecContext(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(t.Context(), `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (?)`, len(captureMigrations)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	s := openAt(t, path)
-	if _, err := s.w.ExecContext(t.Context(), `DELETE FROM schema_versions WHERE name = 'capture'; CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (?)`, len(captureMigrations)); err != nil {
-		t.Fatal(err)
+	for _, set := range schemaSets[1:] {
+		var v int
+		if err := s.r.QueryRowContext(t.Context(), `SELECT version FROM schema_versions WHERE name = ?`, set.name).Scan(&v); err != nil || v != len(set.migrations) {
+			t.Errorf("schema %q at %d, %v; want %d", set.name, v, err, len(set.migrations))
+		}
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = openAt(t, path)
 	var version, legacy int
 	if err := s.r.QueryRowContext(t.Context(), `SELECT version FROM schema_versions WHERE name = 'capture'`).Scan(&version); err != nil || version != len(captureMigrations) {
 		t.Errorf("capture schema at %d, %v; want %d", version, err, len(captureMigrations))

@@ -87,6 +87,14 @@ func commands() []command {
 		{name: "partner deadletters show", synopsis: "ID", summary: "print one dead letter as JSON", settings: config.PartnerSettings, setup: setupDeadLettersShow},
 		{name: "partner deadletters replay", synopsis: "ID", summary: "send a dead letter's statement again; removed when it goes through", settings: config.PartnerSettings, setup: setupDeadLettersReplay},
 		{name: "partner deadletters discard", synopsis: "ID", summary: "drop a dead letter", settings: config.PartnerSettings, setup: setupDeadLettersDiscard},
+		{name: "slack links", synopsis: "[--json]", summary: "list Slack users and who their learning is recorded as",
+			settings: config.CommonSettings, setup: setupSlackLinks},
+		{name: "slack link", synopsis: "--team TEAM --user USER --email EMAIL", summary: "fix who a Slack user's learning is recorded as",
+			settings: config.CommonSettings, setup: setupSlackLink},
+		{name: "slack channels", summary: "list Slack channel roles (learning channels, tag channels)",
+			settings: config.CommonSettings, setup: setupSlackChannels},
+		{name: "slack channel", synopsis: "--channel ID (--learning | --tag TAG) [--remove]", summary: "give a Slack channel a role, or remove it",
+			settings: config.CommonSettings, setup: setupSlackChannel},
 		{name: "version", summary: "print the version", settings: func() []config.Setting { return nil },
 			setup: func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 				return func(_ context.Context, args []string) error {

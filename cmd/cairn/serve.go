@@ -14,6 +14,7 @@ import (
 	"github.com/cairn-lrs/cairn/federation"
 	"github.com/cairn-lrs/cairn/web"
 	"github.com/cairn-lrs/cairn/web/adminapi"
+	"github.com/cairn-lrs/cairn/web/slackroutes"
 )
 
 // credentialHint tells an operator how to make the first credential.
@@ -51,7 +52,11 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 	var enricher *enrichment
 	var reporter *reporting
 	var fed *federationRunner
+	var slackApp *slackIntegration
 	closeStore := func() error {
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		slackApp.stop(stopCtx) // its workers write to the store
+		cancel()
 		if fed != nil {
 			fed.stop() // pushers read and pullers write the store
 		}
@@ -130,6 +135,10 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		Origin:      origin,
 		Mount:       adminapi.Mounter(admin),
 	})
+	if slackApp, err = startSlack(cfg, store, statements, enricher, logger); err != nil {
+		return errors.Join(err, closeStore())
+	}
+	slackroutes.Mount(app, slackApp.handler())
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

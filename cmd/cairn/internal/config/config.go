@@ -82,7 +82,7 @@ func ServeSettings() []Setting {
 		{Flag: FlagReportMinGroup, Env: "CAIRN_REPORT_MIN_GROUP", Default: "5", Meta: "K",
 			Usage: "with --report-privacy: the smallest group of people a figure may stand for"},
 		partnerKeySetting(),
-	}, CommonSettings()...)
+	}, append(SlackSettings(), CommonSettings()...)...)
 }
 
 func partnerKeySetting() Setting {
@@ -155,6 +155,7 @@ type Serve struct {
 	ReportPrivacy   bool
 	ReportMinGroup  int
 	PartnerKey      string // "" when federation is not configured
+	Slack           Slack
 }
 
 // BindCommon registers the common flags on fs. After fs.Parse, the returned function
@@ -201,6 +202,7 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.ReportPrivacy = parse(&p, values[FlagReportPrivacy], ParseBool)
 		s.ReportMinGroup = parse(&p, values[FlagReportMinGroup], func(s string) (int, error) { return ParsePositiveInt(s, 1000) })
 		s.PartnerKey = parse(&p, values[FlagPartnerKey], ParsePartnerKey)
+		s.Slack = p.slack(values)
 		return s, p.err()
 	}
 }

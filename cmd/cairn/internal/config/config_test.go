@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,7 @@ func TestServePrecedence(t *testing.T) {
 			LogLevel:  slog.LevelInfo,
 			LogFormat: LogText,
 		},
+		Slack:           Slack{DigestDay: time.Monday, DigestHour: 9, TimeZone: time.UTC},
 		Addr:            "127.0.0.1:8080",
 		BaseURL:         "http://127.0.0.1:8080",
 		BodyLimit:       16 << 20,
@@ -164,7 +166,7 @@ func TestServePrecedence(t *testing.T) {
 			if got.Timezone.String() == want.Timezone.String() {
 				got.Timezone = want.Timezone // each load makes its own *time.Location
 			}
-			if got != want {
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got  %+v\nwant %+v", got, want)
 			}
 		})

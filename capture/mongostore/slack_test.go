@@ -1,0 +1,15 @@
+package mongostore
+
+import (
+	"testing"
+
+	"github.com/cairn-lrs/cairn/integrations/slack/workspace"
+	"github.com/cairn-lrs/cairn/integrations/slack/workspace/workspacetest"
+)
+
+func TestSlackWorkspaceContract(t *testing.T) {
+	workspacetest.Run(t, func(t *testing.T) workspace.Store {
+		s, _ := openFresh(t, defaultConfig())
+		return s
+	})
+}
