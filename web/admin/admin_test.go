@@ -112,9 +112,15 @@ func TestAccessAndCSRF(t *testing.T) {
 	if list, _ := e.creds.List(t.Context()); len(list) != 0 {
 		t.Errorf("a credential was created without a CSRF token: %+v", list)
 	}
-	code, _, body = e.do(t, http.MethodGet, "/admin/", nil, "", true)
+	code, hdr, body := e.do(t, http.MethodGet, "/admin/", nil, "", true)
 	if code != 200 || !strings.Contains(body, "Statements stored") || !strings.Contains(body, "2026-11-01 00:00:00 UTC") {
 		t.Errorf("status page: %d %s", code, body)
+	}
+	if csp := hdr.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(body, "<style") || strings.Contains(body, "style=") {
+		t.Errorf("status page CSP %q, or inline styles that it would block", csp)
+	}
+	if code, hdr, css := e.do(t, http.MethodGet, "/admin/static/admin.css", nil, "", false); code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/css") || !strings.Contains(css, "--accent") {
+		t.Errorf("stylesheet: %d %q", code, hdr.Get("Content-Type"))
 	}
 }
 
