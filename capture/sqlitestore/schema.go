@@ -12,6 +12,7 @@ import (
 // entry. A domain adds its tables by adding a set here; set names never change.
 var schemaSets = []schemaSet{
 	{name: "capture", migrations: captureMigrations},
+	{name: "qa", migrations: qaMigrations},
 }
 
 // schemaSet is one domain's ordered migrations.

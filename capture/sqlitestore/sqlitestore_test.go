@@ -10,6 +10,8 @@ import (
 
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/capture/storetest"
+	"github.com/cairn-lrs/cairn/qa"
+	"github.com/cairn-lrs/cairn/qa/qatest"
 )
 
 // openTemp opens a store in a fresh temporary directory, closed at the end of t.
@@ -230,4 +232,8 @@ func TestLegacySchemaVersion(t *testing.T) {
 	if err := s.r.QueryRowContext(t.Context(), `SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'`).Scan(&legacy); err != nil || legacy != 0 {
 		t.Errorf("schema_version tables left: %d, %v", legacy, err)
 	}
+}
+
+func TestQAContract(t *testing.T) {
+	qatest.Run(t, func(t *testing.T) qa.Store { return openTemp(t) })
 }
