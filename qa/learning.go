@@ -183,6 +183,7 @@ type LearningItem struct {
 	Duration     string
 	Note         string
 	SelfReported bool // recorded by hand: the person may void it
+	verbID       string
 }
 
 // LearningRecord returns a page of the statements whose actor is person (from every
@@ -201,7 +202,9 @@ func (s *Service) LearningRecord(ctx context.Context, person Person, limit int, 
 	}
 	items := make([]LearningItem, 0, len(res.Statements))
 	for _, raw := range res.Statements {
-		items = append(items, learningItem(raw))
+		if it := learningItem(raw); it.verbID != VerbVoided {
+			items = append(items, it)
+		}
 	}
 	return items, res.More, nil
 }
@@ -257,6 +260,7 @@ func learningItem(raw []byte) LearningItem {
 	_ = json.Unmarshal(raw, &v)
 	it := LearningItem{ID: v.ID, Verb: firstOf(v.Verb.Display), Object: firstOf(v.Object.Definition.Name), ObjectID: v.Object.ID,
 		Platform: v.Context.Platform, Duration: v.Result.Duration, Note: v.Result.Response}
+	it.verbID = v.Verb.ID
 	if it.Verb == "" {
 		it.Verb = v.Verb.ID
 	}

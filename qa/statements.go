@@ -184,7 +184,8 @@ func (s *Service) record(ctx context.Context, postID int64, st map[string]any) {
 	}
 }
 
-// void writes one voiding statement per id (xAPI 1.0.3 Data 2.4.8 Voided), as the hub.
+// void writes one voiding statement per id (xAPI 1.0.3 Data 2.2.8 Voided) with by as
+// actor. It carries no context: platform is not allowed with a StatementRef object.
 func (s *Service) void(ctx context.Context, by Person, ids []string) error {
 	if len(ids) == 0 {
 		return nil
@@ -192,7 +193,7 @@ func (s *Service) void(ctx context.Context, by Person, ids []string) error {
 	stmts := make([]map[string]any, 0, len(ids))
 	for _, id := range ids {
 		stmts = append(stmts, statement(actor(by), VerbVoided, "voided",
-			map[string]any{"objectType": "StatementRef", "id": id}, nil, map[string]any{"platform": Platform}, s.now()))
+			map[string]any{"objectType": "StatementRef", "id": id}, nil, nil, s.now()))
 	}
 	_, err := s.write(ctx, nil, stmts...)
 	return err
