@@ -995,3 +995,6 @@ func (s *Service) MarkNotificationsRead(ctx context.Context, person Person) erro
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Post returns any post by id (deleted ones flagged), or CodeNotFound.
+func (s *Service) Post(ctx context.Context, id int64) (Post, error) { return s.store.Post(ctx, id) }
