@@ -79,6 +79,7 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		RateLimit:   cfg.RateLimit,
 		Version:     shortVersion(),
 	})
+	mountHub(app, store, statements, credentials, cfg, logger)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

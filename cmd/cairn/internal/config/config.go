@@ -23,6 +23,8 @@ const (
 	FlagShutdownTimeout = "shutdown-timeout"
 	FlagEnrich          = "enrich"
 	FlagEnrichPrivate   = "enrich-allow-private"
+	FlagSignup          = "signup"
+	FlagAgentHomePage   = "agent-home-page"
 )
 
 // Defaults.
@@ -68,6 +70,17 @@ func ServeSettings() []Setting {
 			Usage: "fetch title and description of web pages that statements name without a definition"},
 		{Flag: FlagEnrichPrivate, Env: "CAIRN_ENRICH_ALLOW_PRIVATE", Default: "false", Meta: "BOOL", Bool: true,
 			Usage: "tests only: let enrichment fetch loopback and private addresses, on any port"},
+		{Flag: FlagSignup, Env: "CAIRN_SIGNUP", Default: "open", Meta: "MODE",
+			Usage: "who may create a Q&A hub account: open (anyone) or invite (only with an admin's invite link)"},
+	}, UsersSettings()...)
+}
+
+// UsersSettings are the settings of the `users` commands: the common ones and how a
+// new person's xAPI agent is made.
+func UsersSettings() []Setting {
+	return append([]Setting{
+		{Flag: FlagAgentHomePage, Env: "CAIRN_AGENT_HOME_PAGE", Meta: "URL", DefaultDoc: "none: mbox agents",
+			Usage: "make each new hub person's xAPI agent an account {homePage: URL, name: email} instead of an mbox"},
 	}, CommonSettings()...)
 }
 
@@ -90,6 +103,30 @@ type Serve struct {
 	ShutdownTimeout time.Duration
 	Enrich          bool // fetch pages behind undefined http(s) activity ids
 	EnrichPrivate   bool // let enrichment reach loopback and private addresses (tests only)
+	Signup          string // "open" or "invite"
+	AgentHomePage   string // "" : mbox agents; else account agents on this homePage
+}
+
+// Users is the validated configuration of the `users` commands.
+type Users struct {
+	Common
+	AgentHomePage string
+}
+
+// BindUsers registers the flags of the `users` commands on fs. After fs.Parse, the
+// returned function resolves and validates them, reporting every invalid setting at once.
+func BindUsers(fs *flag.FlagSet) func(Env) (Users, error) {
+	b := Bind(fs, UsersSettings()...)
+	return func(env Env) (Users, error) {
+		values, err := b.Resolve(env)
+		if err != nil {
+			return Users{}, err
+		}
+		var p parser
+		u := Users{Common: p.common(values)}
+		u.AgentHomePage = parse(&p, values[FlagAgentHomePage], ParseOptionalBaseURL)
+		return u, p.err()
+	}
 }
 
 // BindCommon registers the common flags on fs. After fs.Parse, the returned function
@@ -131,6 +168,8 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.ShutdownTimeout = parse(&p, values[FlagShutdownTimeout], ParseDuration)
 		s.Enrich = parse(&p, values[FlagEnrich], ParseBool)
 		s.EnrichPrivate = parse(&p, values[FlagEnrichPrivate], ParseBool)
+		s.Signup = parse(&p, values[FlagSignup], ParseSignup)
+		s.AgentHomePage = parse(&p, values[FlagAgentHomePage], ParseOptionalBaseURL)
 		return s, p.err()
 	}
 }

@@ -336,3 +336,20 @@ func ParseLogFormat(s string) (LogFormat, error) {
 	}
 	return "", fmt.Errorf("unknown format %q (want text or json)", s)
 }
+
+// ParseSignup accepts "open" or "invite".
+func ParseSignup(s string) (string, error) {
+	switch s {
+	case "open", "invite":
+		return s, nil
+	}
+	return "", fmt.Errorf("%q: want open or invite", s)
+}
+
+// ParseOptionalBaseURL is ParseBaseURL, with "" allowed (the setting is off).
+func ParseOptionalBaseURL(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	return ParseBaseURL(s)
+}
