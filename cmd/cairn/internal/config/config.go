@@ -101,8 +101,8 @@ type Serve struct {
 	WriteBudget     int     // bytes
 	RateLimit       float64 // requests a second per credential; 0: none
 	ShutdownTimeout time.Duration
-	Enrich          bool // fetch pages behind undefined http(s) activity ids
-	EnrichPrivate   bool // let enrichment reach loopback and private addresses (tests only)
+	Enrich          bool   // fetch pages behind undefined http(s) activity ids
+	EnrichPrivate   bool   // let enrichment reach loopback and private addresses (tests only)
 	Signup          string // "open" or "invite"
 	AgentHomePage   string // "" : mbox agents; else account agents on this homePage
 }
