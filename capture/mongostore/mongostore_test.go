@@ -14,6 +14,8 @@ import (
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/capture/mongostore/mongotest"
 	"github.com/cairn-lrs/cairn/capture/storetest"
+	"github.com/cairn-lrs/cairn/qa"
+	"github.com/cairn-lrs/cairn/qa/qatest"
 )
 
 // server is the wire-protocol server of this test binary: FerretDB, or the MongoDB
@@ -192,4 +194,11 @@ func TestTimesKeepSubMillisecondPrecision(t *testing.T) {
 	if d, err := s.Document(t.Context(), key); err != nil || !d.Updated.Equal(us(1)) {
 		t.Errorf("Document Updated = %v, %v; want %v", d.Updated, err, us(1))
 	}
+}
+
+func TestQAContract(t *testing.T) {
+	qatest.Run(t, func(t *testing.T) qa.Store {
+		s, _ := openFresh(t, defaultConfig())
+		return s
+	})
 }

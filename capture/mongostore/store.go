@@ -173,6 +173,7 @@ func (s *Store) createIndexes(ctx context.Context) error {
 		{s.chunks, asc("sha2", "n"), true},
 		{s.credentials, asc("createdAt"), false},
 	}
+	indexes = append(indexes, s.qaIndexes()...)
 	for _, ix := range indexes {
 		model := mongo.IndexModel{Keys: ix.keys}
 		if ix.unique {
