@@ -218,6 +218,10 @@ func TestConflictNamesTheStoredID(t *testing.T) {
 func TestLegacySchemaVersion(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "legacy.db")
 	s := openAt(t, path)
+	// Earlier releases had only the capture tables.
+	if _, err := s.w.ExecContext(t.Context(), qaDropAll); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.w.ExecContext(t.Context(), `DROP TABLE schema_versions; CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (?)`, len(captureMigrations)); err != nil {
 		t.Fatal(err)
 	}
@@ -237,3 +241,8 @@ func TestLegacySchemaVersion(t *testing.T) {
 func TestQAContract(t *testing.T) {
 	qatest.Run(t, func(t *testing.T) qa.Store { return openTemp(t) })
 }
+
+// qaDropAll removes the qa schema set's tables.
+const qaDropAll = `DROP TABLE qa_search; DROP TABLE qa_people; DROP TABLE qa_sessions; DROP TABLE qa_invites; DROP TABLE qa_posts;
+DROP TABLE qa_post_tags; DROP TABLE qa_tags; DROP TABLE qa_follows; DROP TABLE qa_votes; DROP TABLE qa_revisions;
+DROP TABLE qa_statement_links; DROP TABLE qa_notifications;`
