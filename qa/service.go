@@ -639,18 +639,23 @@ func (s *Service) Vote(ctx context.Context, person Person, postID int64, value i
 		return Post{}, err
 	}
 	p.Score += value - prev
+	q := p
+	if p.Kind == KindAnswer {
+		if q, err = s.store.Post(ctx, p.QuestionID); err != nil {
+			return Post{}, err
+		}
+	}
+	iri := s.postActivity(p, q)["id"].(string)
+	if prev != 0 {
+		// The record keeps one vote per person and post, like the hub: the earlier one goes.
+		s.voidEarlier(ctx, person, voteVerb(prev), iri)
+	}
 	if value != 0 {
-		q := p
-		if p.Kind == KindAnswer {
-			if q, err = s.store.Post(ctx, p.QuestionID); err != nil {
-				return Post{}, err
-			}
-		}
-		verb, name := VerbVotedUp, "voted up"
+		name := "voted up"
 		if value < 0 {
-			verb, name = VerbVotedDown, "voted down"
+			name = "voted down"
 		}
-		s.record(ctx, p.ID, statement(actor(person), verb, name, s.postActivity(p, q), nil, s.qaContext(q, p.Kind == KindAnswer), now))
+		s.record(ctx, p.ID, statement(actor(person), voteVerb(value), name, s.postActivity(p, q), nil, s.qaContext(q, p.Kind == KindAnswer), now))
 	}
 	return p, nil
 }
@@ -690,6 +695,9 @@ func (s *Service) Accept(ctx context.Context, person Person, answerID int64) err
 	if err := s.store.Accept(ctx, AcceptChange{QuestionID: q.ID, Prev: q.AcceptedID, AnswerID: a.ID,
 		Reputation: acceptReputation(q.AuthorID, prevOwner, a.AuthorID)}); err != nil {
 		return err
+	}
+	if q.AcceptedID != 0 {
+		s.voidEarlier(ctx, person, VerbAccepted, s.AnswerIRI(q.AcceptedID))
 	}
 	s.record(ctx, a.ID, statement(actor(person), VerbAccepted, "accepted", s.answerActivity(a, q), nil, s.qaContext(q, true), s.now()))
 	if a.AuthorID != person.ID {
@@ -998,3 +1006,11 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Post returns any post by id (deleted ones flagged), or CodeNotFound.
 func (s *Service) Post(ctx context.Context, id int64) (Post, error) { return s.store.Post(ctx, id) }
+
+// voteVerb is the verb of a vote value (1 or -1).
+func voteVerb(v int) string {
+	if v < 0 {
+		return VerbVotedDown
+	}
+	return VerbVotedUp
+}

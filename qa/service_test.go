@@ -402,3 +402,60 @@ func TestRecordLearning(t *testing.T) {
 	asked := f.statements(t, capture.StatementParams{ActivityID: f.svc.QuestionIRI(q.ID)})
 	code(t, "void a hub statement", f.svc.VoidLearning(ctx, ana, asked[0]["id"].(string)), capture.CodeForbidden)
 }
+
+func TestChangedVoteAndAcceptReplaceTheirStatements(t *testing.T) {
+	f := newFixture(t, qa.SignupOpen)
+	ctx := context.Background()
+	ana, bo := f.signUp(t, "ana@example.com"), f.signUp(t, "bo@example.com")
+	mod, err := f.svc.CreatePerson(ctx, "mod@example.com", "Mod", "correct horse battery", qa.RoleModerator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := f.svc.Ask(ctx, ana, "Which vote counts in the record?", "body", []string{"go"})
+	a1, _ := f.svc.Answer(ctx, bo, q.ID, "first")
+	a2, _ := f.svc.Answer(ctx, mod, q.ID, "second")
+	modKey, _ := capture.AgentKeyOf(mod.Agent)
+	anaKey, _ := capture.AgentKeyOf(ana.Agent)
+	verbs := func(key string, activity string) []string {
+		var out []string
+		for _, st := range f.statements(t, capture.StatementParams{AgentKey: key, ActivityID: activity}) {
+			if verbOf(st) != qa.VerbVoided { // voiding statements match through their StatementRef
+				out = append(out, verbOf(st))
+			}
+		}
+		return out
+	}
+	steps := []struct {
+		value int
+		want  []string
+	}{
+		{1, []string{qa.VerbVotedUp}},
+		{-1, []string{qa.VerbVotedDown}},
+		{0, nil},
+		{1, []string{qa.VerbVotedUp}},
+	}
+	for _, st := range steps {
+		if _, err := f.svc.Vote(ctx, mod, q.ID, st.value); err != nil {
+			t.Fatalf("vote %d: %v", st.value, err)
+		}
+		if got := verbs(modKey, f.svc.QuestionIRI(q.ID)); !slices.Equal(got, st.want) {
+			t.Errorf("after vote %d the record holds %v, want %v", st.value, got, st.want)
+		}
+	}
+	if err := f.svc.Accept(ctx, ana, a1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Accept(ctx, ana, a2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := verbs(anaKey, f.svc.AnswerIRI(a1.ID)); len(got) != 0 {
+		t.Errorf("the replaced accept is still recorded: %v", got)
+	}
+	if got := verbs(anaKey, f.svc.AnswerIRI(a2.ID)); !slices.Equal(got, []string{qa.VerbAccepted}) {
+		t.Errorf("accept of the second answer: %v", got)
+	}
+	// bo lost the accepted-answer reputation, mod (a moderator) got it.
+	if got := f.reload(t, bo).Reputation; got != 1 {
+		t.Errorf("first answerer's reputation after the switch = %d, want 1", got)
+	}
+}

@@ -201,3 +201,31 @@ func (s *Service) void(ctx context.Context, by Person, ids []string) error {
 
 // newStatementID returns a fresh statement id.
 func newStatementID() string { return uuid.NewString() }
+
+// voidEarlier voids the statements in which person did verb to activity: a changed
+// vote or accepted answer replaces the earlier one in the record too. Failures are
+// logged; the action stands.
+func (s *Service) voidEarlier(ctx context.Context, person Person, verb, activity string) {
+	key, err := capture.AgentKeyOf(person.Agent)
+	if err != nil {
+		return
+	}
+	res, err := s.stmts.Read(ctx, capture.ReadRequest{Params: capture.StatementParams{AgentKey: key, VerbID: verb, ActivityID: activity, Limit: 50},
+		Principal: s.readPrincipal()})
+	if err != nil {
+		s.log.Error("cannot read earlier hub statements", "verb", verb, "activity", activity, "err", err)
+		return
+	}
+	var ids []string
+	for _, raw := range res.Statements {
+		var v struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(raw, &v) == nil && v.ID != "" {
+			ids = append(ids, v.ID)
+		}
+	}
+	if err := s.void(ctx, person, ids); err != nil {
+		s.log.Error("cannot void earlier hub statements", "verb", verb, "activity", activity, "err", err)
+	}
+}
