@@ -3,6 +3,8 @@ package hub_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -106,5 +108,96 @@ func TestPagesFlowAndBadInput(t *testing.T) {
 	}
 	if status, _, _ := anon.get("/ask"); status != http.StatusSeeOther {
 		t.Errorf("anonymous ask page: %d", status)
+	}
+}
+
+func TestRecordLearningPages(t *testing.T) {
+	s := startServer(t, qa.SignupOpen)
+	ana, bo := s.client(t), s.client(t)
+	ana.signUp("ana@example.com", "Ana")
+	bo.signUp("bo@example.com", "Bo")
+	tok := ana.token()
+	bad := []struct {
+		form url.Values
+		msg  string
+	}{
+		{url.Values{"kind": {"book"}, "title": {""}}, "title: must be 3 to 200"},
+		{url.Values{"kind": {"juggling"}, "title": {"Something"}}, "kind: choose"},
+		{url.Values{"kind": {"book"}, "title": {"A book"}, "url": {"javascript:alert(1)"}}, "url: must be an http"},
+		{url.Values{"kind": {"book"}, "title": {"A book"}, "date": {"yesterday"}}, "date: use the form"},
+		{url.Values{"kind": {"book"}, "title": {"A book"}, "minutes": {"-5"}}, "duration:"},
+	}
+	for _, b := range bad {
+		b.form.Set("csrf", tok)
+		status, _, body := ana.post("/learning", b.form)
+		if status != 400 || !strings.Contains(body, b.msg) {
+			t.Errorf("%v: %d, want 400 with %q", b.form, status, b.msg)
+		}
+	}
+	status, loc, _ := ana.post("/learning", url.Values{"csrf": {tok}, "kind": {"conference"}, "title": {"GopherCon EU"},
+		"url": {"https://gophercon.eu/"}, "date": {"2026-06-17"}, "minutes": {"480"}, "note": {"Talks on generics"}, "tags": {"go"}})
+	if status != 303 || loc != "/people/1#learning" {
+		t.Fatalf("record: %d %s", status, loc)
+	}
+	_, body, _ := ana.get("/people/1")
+	contains(t, "own profile", body, "attended <strong>GopherCon EU</strong>", "PT8H", "Talks on generics", `action="/learning/`)
+	_, other, _ := bo.get("/people/1")
+	if strings.Contains(other, "GopherCon EU") {
+		t.Error("another person sees the learning record")
+	}
+	items, _, err := s.svc.LearningRecord(t.Context(), qa.Person{Agent: map[string]any{"mbox": "mailto:ana@example.com"}}, 10, "")
+	if err != nil || len(items) != 1 {
+		t.Fatalf("learning record: %v %v", items, err)
+	}
+	btok := bo.token()
+	if status, _, _ := bo.post("/learning/"+items[0].ID+"/void", url.Values{"csrf": {btok}}); status != 403 {
+		t.Errorf("someone else voids the entry: %d", status)
+	}
+	if status, _, _ := ana.post("/learning/"+items[0].ID+"/void", url.Values{"csrf": {tok}}); status != 303 {
+		t.Errorf("void own entry: %d", status)
+	}
+	_, body, _ = ana.get("/people/1")
+	if strings.Contains(body, "GopherCon EU") {
+		t.Error("a voided entry is still shown")
+	}
+}
+
+func TestInviteOnlySignup(t *testing.T) {
+	s := startServer(t, qa.SignupInvite)
+	if _, err := s.svc.CreatePerson(t.Context(), "admin@example.com", "Admin", "correct horse battery", qa.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	admin, guest := s.client(t), s.client(t)
+	_, _, tok := admin.get("/signin")
+	if status, _, _ := admin.post("/signin", url.Values{"csrf": {tok}, "email": {"admin@example.com"}, "password": {"correct horse battery"}}); status != 303 {
+		t.Fatalf("admin sign-in: %d", status)
+	}
+	_, _, gtok := guest.get("/signup")
+	status, _, body := guest.post("/signup", url.Values{"csrf": {gtok}, "email": {"g@example.com"}, "name": {"G"}, "password": {"correct horse battery"}, "password2": {"correct horse battery"}})
+	if status != 403 || !strings.Contains(body, "by invitation only") {
+		t.Errorf("sign-up without invite: %d", status)
+	}
+	if status, _, _ := guest.get("/admin/invites"); status != 303 {
+		t.Errorf("a visitor on the admin page: %d", status)
+	}
+	_, body, atok := admin.get("/admin/invites")
+	_, _, body = admin.post("/admin/invites", url.Values{"csrf": {atok}, "email": {""}})
+	link := regexp.MustCompile(`/signup\?invite=([A-Za-z0-9_-]+)`).FindStringSubmatch(body)
+	if link == nil {
+		t.Fatalf("no invite link on the page:\n%.500s", body)
+	}
+	_, page, gtok := guest.get("/signup?invite=" + link[1])
+	contains(t, "invite sign-up page", page, `name="invite" value="`+link[1]+`"`)
+	if status, loc, body := guest.post("/signup", url.Values{"csrf": {gtok}, "invite": {link[1]}, "email": {"g@example.com"}, "name": {"G"},
+		"password": {"correct horse battery"}, "password2": {"correct horse battery"}}); status != 303 || loc != "/" {
+		t.Fatalf("sign-up with invite: %d %s %.300s", status, loc, body)
+	}
+	intruder := s.client(t)
+	_, _, itok := intruder.get("/signin")
+	for i := range 6 {
+		status, _, _ = intruder.post("/signin", url.Values{"csrf": {itok}, "email": {"admin@example.com"}, "password": {"wrong password " + strconv.Itoa(i)}})
+	}
+	if status != 429 {
+		t.Errorf("sixth wrong password: %d, want 429", status)
 	}
 }
