@@ -82,6 +82,9 @@ type Service struct {
 
 	mu       sync.Mutex
 	failures map[string][]time.Time // throttle key → recent failed sign-in times
+
+	dummyOnce sync.Once
+	dummy     string // a hash checked when the email is unknown, so both cases take as long
 }
 
 // NewService returns a Service over cfg.
@@ -280,7 +283,13 @@ func (s *Service) SignIn(ctx context.Context, email, password, client string) (P
 	case <-ctx.Done():
 		return Person{}, Session{}, "", capture.Errorf(capture.CodeUnavailable, "request cancelled")
 	}
-	ok := err == nil && capture.VerifySecret(password, p.PasswordHash)
+	var ok bool
+	if err == nil {
+		ok = capture.VerifySecret(password, p.PasswordHash)
+	} else {
+		s.dummyOnce.Do(func() { s.dummy, _ = capture.HashSecret("not a password of anyone") })
+		capture.VerifySecret(password, s.dummy)
+	}
 	<-s.kdf
 	if !ok {
 		s.fail(now, ek, ck)

@@ -3,6 +3,7 @@ package hub
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -89,10 +90,10 @@ func nextLink(path string, q qa.QuestionQuery, list []qa.Post) string {
 	last := list[len(list)-1]
 	v := fmt.Sprintf("%s?sort=%s&after=%d:%d", path, q.Sort, last.Score, last.ID)
 	if q.Text != "" {
-		v += "&q=" + urlQueryEscape(q.Text)
+		v += "&q=" + url.QueryEscape(q.Text)
 	}
 	if q.Tag != "" && !strings.HasPrefix(path, "/tags/") {
-		v += "&tag=" + urlQueryEscape(q.Tag)
+		v += "&tag=" + url.QueryEscape(q.Tag)
 	}
 	return v
 }
