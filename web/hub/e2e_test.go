@@ -159,6 +159,16 @@ func TestBrowserAskAnswerVoteAccept(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#post-answer")),
 		chromedp.WaitVisible(chromedp.CSS("article.answer")),
 	)
+	do(t, bo, "similar questions while typing a title",
+		chromedp.Navigate(s.URL+"/ask"),
+		chromedp.SendKeys(chromedp.CSS("#title"), "rotating nginx logs"),
+		chromedp.WaitVisible(chromedp.CSS("#similar li a")),
+	)
+	if text := eval[string](t, bo, `document.querySelector("#similar li a").textContent`); text != "How do I rotate nginx logs every day?" {
+		t.Errorf("suggested %q", text)
+	}
+	screenshot(t, bo, "ask-similar")
+	do(t, bo, "back to the question", chromedp.Navigate(qURL), chromedp.WaitVisible(chromedp.CSS("article.answer")))
 	do(t, bo, "vote the question up",
 		chromedp.Click(chromedp.CSS("article.question .vote.up")),
 		chromedp.WaitVisible(chromedp.CSS("article.question .vote.up.on")),
@@ -306,6 +316,11 @@ func TestBrowserPhoneAndNoScript(t *testing.T) {
 		if n := eval[int](t, tab, `document.querySelectorAll("main input:not([type=hidden]):not([aria-label]), main textarea").length - document.querySelectorAll("main label[for]").length`); n > 0 {
 			t.Errorf("%s: %d form fields without a label", path, n)
 		}
+		switch path {
+		case "/":
+			screenshot(t, tab, "phone-question-list")
+		case "/questions/1":
+			screenshot(t, tab, "phone-question")
+		}
 	}
-	screenshot(t, tab, "phone-question-list")
 }

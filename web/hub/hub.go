@@ -299,6 +299,9 @@ func (h *Hub) parseTemplates() map[string]*template.Template {
 		"join":    strings.Join,
 		"eq64":    func(a, b int64) bool { return a == b },
 		"args":    func(v ...any) []any { return v },
+		"roleNames": func() []string {
+			return []string{string(qa.RoleMember), string(qa.RoleModerator), string(qa.RoleAdmin)}
+		},
 		"sortNames": func() []string {
 			return []string{string(qa.SortNewest), string(qa.SortVotes), string(qa.SortUnanswered)}
 		},

@@ -45,6 +45,7 @@ func (h *Hub) mountPages(app *fiber.App) {
 	app.Post("/tags/:name/follow", h.csrf, h.requirePerson, h.followPost)
 	app.Get("/notifications", h.requirePerson, h.notificationsPage)
 	app.Get("/privileges", h.privilegesPage)
+	app.Post("/people/:id/role", h.csrf, h.RequireAdmin, h.rolePost)
 	app.Get("/admin/invites", h.RequireAdmin, h.invitesPage)
 	app.Post("/admin/invites", h.csrf, h.RequireAdmin, h.invitesPost)
 }
@@ -579,4 +580,15 @@ func (h *Hub) invitesPost(c *fiber.Ctx) error {
 	}
 	data["Link"] = h.svc.BaseURL() + "/signup?invite=" + tok
 	return h.render(c, "invites", "Invite people", data)
+}
+
+func (h *Hub) rolePost(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return h.fail(c, err)
+	}
+	if err := h.svc.SetRole(c.UserContext(), h.me(c), id, qa.Role(form(c, "role"))); err != nil {
+		return h.fail(c, err)
+	}
+	return c.Redirect(fmt.Sprintf("/people/%d", id), http.StatusSeeOther)
 }

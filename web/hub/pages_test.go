@@ -201,3 +201,29 @@ func TestInviteOnlySignup(t *testing.T) {
 		t.Errorf("sixth wrong password: %d, want 429", status)
 	}
 }
+
+func TestAdminSetsRoles(t *testing.T) {
+	s := startServer(t, qa.SignupOpen)
+	if _, err := s.svc.CreatePerson(t.Context(), "admin@example.com", "Admin", "correct horse battery", qa.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	admin, bo := s.client(t), s.client(t)
+	bo.signUp("bo@example.com", "Bo")
+	_, _, tok := admin.get("/signin")
+	admin.post("/signin", url.Values{"csrf": {tok}, "email": {"admin@example.com"}, "password": {"correct horse battery"}})
+	atok := admin.token()
+	_, page, _ := admin.get("/people/2")
+	contains(t, "profile seen by an admin", page, `action="/people/2/role"`)
+	if status, _, _ := bo.post("/people/2/role", url.Values{"csrf": {bo.token()}, "role": {"admin"}}); status != 403 {
+		t.Errorf("a member makes themself admin: %d", status)
+	}
+	if status, _, _ := admin.post("/people/2/role", url.Values{"csrf": {atok}, "role": {"overlord"}}); status != 400 {
+		t.Errorf("unknown role: %d", status)
+	}
+	if status, _, _ := admin.post("/people/2/role", url.Values{"csrf": {atok}, "role": {"moderator"}}); status != 303 {
+		t.Errorf("set moderator: %d", status)
+	}
+	if p, _ := s.svc.Person(t.Context(), 2); p.Role != qa.RoleModerator {
+		t.Errorf("role = %s", p.Role)
+	}
+}
