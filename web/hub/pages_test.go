@@ -102,6 +102,10 @@ func TestPagesFlowAndBadInput(t *testing.T) {
 	if status, _, _ := ana.get("/?sort=random"); status != 400 {
 		t.Errorf("bad sort: %d", status)
 	}
+	// A token from another session does not pass either.
+	if status, _, _ := ana.post("/ask", url.Values{"csrf": {bo.token()}, "title": {"A long enough title"}, "body": {"b"}, "tags": {"x"}}); status != http.StatusForbidden {
+		t.Errorf("another session's CSRF token: %d", status)
+	}
 	anon := s.client(t)
 	if status, loc, _ := anon.post("/ask", url.Values{"csrf": {"x"}}); status != http.StatusForbidden {
 		t.Errorf("anonymous post with a forged token: %d %s", status, loc)
