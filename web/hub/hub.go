@@ -295,7 +295,7 @@ func (h *Hub) parseTemplates() map[string]*template.Template {
 		"can":     func(p qa.Person, priv string) bool { return h.svc.Can(p, qa.Privilege(priv)) },
 		"mayEdit": func(p qa.Person, post qa.Post) bool { return h.svc.MayEdit(p, post) },
 		"mayDel":  func(p qa.Person, post qa.Post) bool { return h.svc.MayDelete(p, post) },
-		"excerpt": func(s string, n int) string { return excerptText(s, n) },
+		"excerpt": func(s string, n int) string { return excerptText(h.md.plain(s), n) },
 		"join":    strings.Join,
 		"eq64":    func(a, b int64) bool { return a == b },
 		"args":    func(v ...any) []any { return v },

@@ -2,7 +2,9 @@ package hub
 
 import (
 	"bytes"
+	"html"
 	"html/template"
+	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -17,6 +19,7 @@ import (
 type markdown struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
+	strict *bluemonday.Policy // every tag removed: plain text for excerpts
 }
 
 func newMarkdown() *markdown {
@@ -27,6 +30,7 @@ func newMarkdown() *markdown {
 	return &markdown{
 		md:     goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify)),
 		policy: p,
+		strict: bluemonday.StrictPolicy(),
 	}
 }
 
@@ -37,4 +41,15 @@ func (m *markdown) render(src string) template.HTML {
 		return template.HTML(template.HTMLEscapeString(src))
 	}
 	return template.HTML(m.policy.SanitizeBytes(buf.Bytes()))
+}
+
+// plain returns src as text without Markdown syntax or tags, for excerpts.
+func (m *markdown) plain(src string) string {
+	var buf bytes.Buffer
+	if err := m.md.Convert([]byte(src), &buf); err != nil {
+		return src
+	}
+	// Block ends become spaces so that paragraphs and list items do not run together.
+	out := m.strict.Sanitize(strings.NewReplacer("</p>", " ", "</li>", " ", "<br>", " ", "</h1>", " ", "</h2>", " ", "</h3>", " ").Replace(buf.String()))
+	return html.UnescapeString(out)
 }
