@@ -126,3 +126,7 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	c.Set(fiber.HeaderContentType, jsonContentType)
 	return c.Status(status).Send(body)
 }
+
+// StatusOf returns the HTTP status of an application error code (the one table);
+// other HTTP surfaces such as the hub pages use it to answer errors the same way.
+func StatusOf(code capture.Code) int { return statusOf(code) }

@@ -15,6 +15,8 @@ import (
 	"github.com/cairn-lrs/cairn/capture/mongostore/mongotest"
 	"github.com/cairn-lrs/cairn/capture/reports/reportstest"
 	"github.com/cairn-lrs/cairn/capture/storetest"
+	"github.com/cairn-lrs/cairn/qa"
+	"github.com/cairn-lrs/cairn/qa/qatest"
 )
 
 // server is the wire-protocol server of this test binary: FerretDB, or the MongoDB
@@ -200,4 +202,11 @@ func TestTimesKeepSubMillisecondPrecision(t *testing.T) {
 	if d, err := s.Document(t.Context(), key); err != nil || !d.Updated.Equal(us(1)) {
 		t.Errorf("Document Updated = %v, %v; want %v", d.Updated, err, us(1))
 	}
+}
+
+func TestQAContract(t *testing.T) {
+	qatest.Run(t, func(t *testing.T) qa.Store {
+		s, _ := openFresh(t, defaultConfig())
+		return s
+	})
 }

@@ -182,6 +182,7 @@ func (s *Store) createIndexes(ctx context.Context) error {
 		{s.slackLinks, asc("personId", "teamId", "userId"), false},
 	}
 	indexes = append(indexes, s.reportIndexes()...)
+	indexes = append(indexes, s.qaIndexes()...)
 	for _, ix := range indexes {
 		model := mongo.IndexModel{Keys: ix.keys}
 		if ix.unique {

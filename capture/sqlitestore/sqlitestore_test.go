@@ -12,6 +12,8 @@ import (
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/capture/reports/reportstest"
 	"github.com/cairn-lrs/cairn/capture/storetest"
+	"github.com/cairn-lrs/cairn/qa"
+	"github.com/cairn-lrs/cairn/qa/qatest"
 )
 
 // openTemp opens a store in a fresh temporary directory, closed at the end of t.
@@ -251,4 +253,8 @@ func TestLegacySchemaVersion(t *testing.T) {
 
 func TestReportsContract(t *testing.T) {
 	reportstest.Run(t, func(t *testing.T) reportstest.Stores { return openAt(t, filepath.Join(t.TempDir(), "r.db")) })
+}
+
+func TestQAContract(t *testing.T) {
+	qatest.Run(t, func(t *testing.T) qa.Store { return openTemp(t) })
 }

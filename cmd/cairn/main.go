@@ -58,7 +58,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{name: "serve", synopsis: "[flags]", summary: "run the LRS: the xAPI API under /xapi, /healthz and /readyz",
+		{name: "serve", synopsis: "[flags]", summary: "run the LRS (xAPI under /xapi, /healthz, /readyz) and the Q&A hub at /",
 			settings: config.ServeSettings, setup: setupServe},
 		{name: "credentials create", synopsis: "--name NAME --scopes all[,statements/read,...] [--trusted] [--json]",
 			summary: "create an API credential and print its key and secret", settings: config.CommonSettings, setup: setupCredentialsCreate},
@@ -95,6 +95,8 @@ func commands() []command {
 			settings: config.CommonSettings, setup: setupSlackChannels},
 		{name: "slack channel", synopsis: "--channel ID (--learning | --tag TAG) [--remove]", summary: "give a Slack channel a role, or remove it",
 			settings: config.CommonSettings, setup: setupSlackChannel},
+		{name: "users create", synopsis: "--email EMAIL --name NAME [--admin|--moderator] [--password-file FILE]",
+			summary: "create a Q&A hub account; prints a generated password when no file is given", settings: config.UsersSettings, setup: setupUsersCreate},
 		{name: "version", summary: "print the version", settings: func() []config.Setting { return nil },
 			setup: func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 				return func(_ context.Context, args []string) error {
@@ -131,6 +133,11 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 	}
 	cmd, rest, ok := findCommand(args)
 	if !ok {
+		if args[0] == "users" {
+			fmt.Fprintf(stderr, "cairn users: want a sub-command: create\n")
+			fmt.Fprintln(stderr, "Run 'cairn help' for usage.")
+			return exitUsage
+		}
 		if args[0] == "credentials" {
 			fmt.Fprintf(stderr, "cairn credentials: want a sub-command: create, list or revoke\n")
 			fmt.Fprintln(stderr, "Run 'cairn help' for usage.")
@@ -257,7 +264,8 @@ Settings (a flag wins over its environment variable, which wins over the default
 `)
 	config.WriteSettings(w, config.ServeSettings())
 	fmt.Fprint(w, `
-The credentials commands take --store, --log-level and --log-format.
+The credentials commands take --store, --log-level and --log-format; users create
+also takes --agent-home-page.
 A secret setting X can instead be read from the file named by X_FILE (surrounding
 white space is trimmed); setting both X and X_FILE is an error.
 

@@ -139,6 +139,7 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		return errors.Join(err, closeStore())
 	}
 	slackroutes.Mount(app, slackApp.handler())
+	mountHub(app, store, statements, credentials, cfg, logger)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -66,6 +66,11 @@ func testServeOnEmptyStore(t *testing.T, kind, storeURL string) {
 		code = run(ctx, []string{"serve", "--log-format", "json", "--shutdown-timeout", "5s"}, env, &stdout, &stderr)
 	}()
 	waitReady(t, "http://"+addr, exited, 30*time.Second)
+	if res, err := http.Get("http://" + addr + "/"); err != nil || res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("GET / (the Q&A hub): %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
 
 	logs := stderr.String()
 	for _, w := range []string{

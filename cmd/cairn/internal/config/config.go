@@ -28,6 +28,8 @@ const (
 	FlagReportPrivacy   = "report-privacy"
 	FlagReportMinGroup  = "report-min-group"
 	FlagPartnerKey      = "partner-key"
+	FlagSignup          = "signup"
+	FlagAgentHomePage   = "agent-home-page"
 )
 
 // Defaults.
@@ -82,7 +84,9 @@ func ServeSettings() []Setting {
 		{Flag: FlagReportMinGroup, Env: "CAIRN_REPORT_MIN_GROUP", Default: "5", Meta: "K",
 			Usage: "with --report-privacy: the smallest group of people a figure may stand for"},
 		partnerKeySetting(),
-	}, append(SlackSettings(), CommonSettings()...)...)
+		{Flag: FlagSignup, Env: "CAIRN_SIGNUP", Default: "open", Meta: "MODE",
+			Usage: "who may create a Q&A hub account: open (anyone) or invite (only with an admin's invite link)"},
+	}, append(SlackSettings(), UsersSettings()...)...)
 }
 
 func partnerKeySetting() Setting {
@@ -97,6 +101,15 @@ func PartnerSettings() []Setting {
 		partnerKeySetting(),
 		{Flag: FlagBaseURL, Env: "CAIRN_BASE_URL", Meta: "URL", Default: "http://" + DefaultAddr,
 			Usage: "public URL of this instance; the homePage of pseudonymous accounts"},
+	}, CommonSettings()...)
+}
+
+// UsersSettings are the settings of the `users` commands: the common ones and how a
+// new person's xAPI agent is made.
+func UsersSettings() []Setting {
+	return append([]Setting{
+		{Flag: FlagAgentHomePage, Env: "CAIRN_AGENT_HOME_PAGE", Meta: "URL", DefaultDoc: "none: mbox agents",
+			Usage: "make each new hub person's xAPI agent an account {homePage: URL, name: email} instead of an mbox"},
 	}, CommonSettings()...)
 }
 
@@ -156,6 +169,30 @@ type Serve struct {
 	ReportMinGroup  int
 	PartnerKey      string // "" when federation is not configured
 	Slack           Slack
+	Signup          string // "open" or "invite"
+	AgentHomePage   string // "" : mbox agents; else account agents on this homePage
+}
+
+// Users is the validated configuration of the `users` commands.
+type Users struct {
+	Common
+	AgentHomePage string
+}
+
+// BindUsers registers the flags of the `users` commands on fs. After fs.Parse, the
+// returned function resolves and validates them, reporting every invalid setting at once.
+func BindUsers(fs *flag.FlagSet) func(Env) (Users, error) {
+	b := Bind(fs, UsersSettings()...)
+	return func(env Env) (Users, error) {
+		values, err := b.Resolve(env)
+		if err != nil {
+			return Users{}, err
+		}
+		var p parser
+		u := Users{Common: p.common(values)}
+		u.AgentHomePage = parse(&p, values[FlagAgentHomePage], ParseOptionalBaseURL)
+		return u, p.err()
+	}
 }
 
 // BindCommon registers the common flags on fs. After fs.Parse, the returned function
@@ -203,6 +240,8 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.ReportMinGroup = parse(&p, values[FlagReportMinGroup], func(s string) (int, error) { return ParsePositiveInt(s, 1000) })
 		s.PartnerKey = parse(&p, values[FlagPartnerKey], ParsePartnerKey)
 		s.Slack = p.slack(values)
+		s.Signup = parse(&p, values[FlagSignup], ParseSignup)
+		s.AgentHomePage = parse(&p, values[FlagAgentHomePage], ParseOptionalBaseURL)
 		return s, p.err()
 	}
 }

@@ -54,6 +54,7 @@ func TestServePrecedence(t *testing.T) {
 		Enrich:          true,
 		Timezone:        time.UTC,
 		ReportMinGroup:  5,
+		Signup:          "open",
 	}
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -295,5 +296,20 @@ func TestWriteSettingsListsEverySetting(t *testing.T) {
 	}
 	if strings.Contains(text, "CAIRN_ADDR_FILE") {
 		t.Errorf("usage offers a file for a setting that is not secret:\n%s", text)
+	}
+}
+
+func TestHubSettings(t *testing.T) {
+	got, err := loadServe(t, []string{"--signup", "invite", "--agent-home-page", "https://sso.example.com/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Signup != "invite" || got.AgentHomePage != "https://sso.example.com" {
+		t.Errorf("signup %q, agent home page %q", got.Signup, got.AgentHomePage)
+	}
+	for _, args := range [][]string{{"--signup", "closed"}, {"--agent-home-page", "ftp://x"}} {
+		if _, err := loadServe(t, args, nil); err == nil {
+			t.Errorf("%v: accepted", args)
+		}
 	}
 }

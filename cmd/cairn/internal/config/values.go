@@ -381,3 +381,20 @@ func ParseTimezone(s string) (*time.Location, error) {
 	}
 	return loc, nil
 }
+
+// ParseSignup accepts "open" or "invite".
+func ParseSignup(s string) (string, error) {
+	switch s {
+	case "open", "invite":
+		return s, nil
+	}
+	return "", fmt.Errorf("%q: want open or invite", s)
+}
+
+// ParseOptionalBaseURL is ParseBaseURL, with "" allowed (the setting is off).
+func ParseOptionalBaseURL(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	return ParseBaseURL(s)
+}
