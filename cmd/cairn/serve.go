@@ -13,6 +13,7 @@ import (
 	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
 	"github.com/cairn-lrs/cairn/federation"
 	"github.com/cairn-lrs/cairn/web"
+	adminconsole "github.com/cairn-lrs/cairn/web/admin"
 	"github.com/cairn-lrs/cairn/web/adminapi"
 	"github.com/cairn-lrs/cairn/web/slackroutes"
 )
@@ -53,8 +54,10 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 	var reporter *reporting
 	var fed *federationRunner
 	var slackApp *slackIntegration
+	toSlack := &slackNotifier{}
 	closeStore := func() error {
 		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		toSlack.stop(stopCtx)
 		slackApp.stop(stopCtx) // its workers write to the store
 		cancel()
 		if fed != nil {
@@ -135,11 +138,21 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		Origin:      origin,
 		Mount:       adminapi.Mounter(admin),
 	})
-	if slackApp, err = startSlack(cfg, store, statements, enricher, logger); err != nil {
+	hubSvc := newHubService(store, statements, toSlack, cfg, logger)
+	if slackApp, err = startSlack(cfg, store, statements, enricher, hubSvc, logger); err != nil {
 		return errors.Join(err, closeStore())
 	}
+	if slackApp != nil {
+		toSlack.start(slackApp.app, logger)
+	}
 	slackroutes.Mount(app, slackApp.handler())
-	mountHub(app, store, statements, credentials, cfg, logger)
+	if hub := mountHub(app, hubSvc, store, credentials, cfg, logger); hub != nil {
+		console := adminconsole.Config{Access: hub, Statements: statements, Credentials: credentials, Status: storeStatus(store), Logger: logger}
+		if reporter != nil {
+			console.Reports = reporter.reports
+		}
+		adminconsole.Mount(app, console)
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
 	"github.com/cairn-lrs/cairn/integrations/slack"
 	"github.com/cairn-lrs/cairn/integrations/slack/workspace"
+	"github.com/cairn-lrs/cairn/qa"
 	"github.com/cairn-lrs/cairn/web/slackroutes"
 )
 
@@ -55,10 +56,10 @@ func (p pageTitles) PageTitle(ctx context.Context, url string) (string, error) {
 }
 
 // startSlack starts the Slack app when its settings are present (nil, nil otherwise)
-// and schedules its weekly digest. The Q&A hub's People and Questions are wired in
-// here once the hub exists; until then users are recorded under their Slack accounts
-// and /ask answers that the hub is unavailable.
-func startSlack(cfg config.Serve, store capture.Store, statements *capture.StatementService, enricher *enrichment, logger *slog.Logger) (*slackIntegration, error) {
+// and schedules its weekly digest. With the Q&A hub (hubSvc not nil) Slack users are
+// matched to hub people and /ask and Answer go to the hub; without it users are
+// recorded under their Slack accounts and /ask answers that the hub is unavailable.
+func startSlack(cfg config.Serve, store capture.Store, statements *capture.StatementService, enricher *enrichment, hubSvc *qa.Service, logger *slog.Logger) (*slackIntegration, error) {
 	sc := cfg.Slack
 	if !sc.Enabled() {
 		return nil, nil
@@ -85,6 +86,9 @@ func startSlack(cfg config.Serve, store capture.Store, statements *capture.State
 	}
 	if enricher != nil {
 		appCfg.Pages = pageTitles{enricher}
+	}
+	if hubSvc != nil {
+		appCfg.People, appCfg.Questions = hubForSlack{hubSvc}, hubForSlack{hubSvc}
 	}
 	s := &slackIntegration{app: slack.New(appCfg), log: logger}
 	if !sc.DigestOff {

@@ -216,8 +216,11 @@ func TestImportExplorerExport(t *testing.T) {
 			}
 		})
 	}
-	// The formula-looking name is shown escaped in HTML.
+	// The formula-looking name is shown escaped in HTML; the export links keep the filter.
 	_, _, body = e.do(t, http.MethodGet, "/admin/statements?platform=Slack", nil, "", true)
+	if !strings.Contains(body, `href="/admin/statements/export.csv?platform=Slack"`) {
+		t.Errorf("the CSV export link does not carry the filter")
+	}
 	if !strings.Contains(body, "=HYPERLINK(&#34;http://evil&#34;)") {
 		t.Errorf("actor name not shown escaped:\n%s", body)
 	}

@@ -152,7 +152,10 @@ const (
 
 func (c *console) explorer(ctx *fiber.Ctx) error {
 	f, form, err := explorerFilter(ctx)
-	data := map[string]any{"Form": form, "Query": form.Encode()}
+	// The export links carry the filter; built whole here, since a template would
+	// escape the query's separators as data.
+	data := map[string]any{"Form": form, "ExportCSV": "/admin/statements/export.csv?" + form.Encode(),
+		"ExportNDJSON": "/admin/statements/export.ndjson?" + form.Encode()}
 	if err != nil {
 		data["Error"] = capture.ErrorMessage(err)
 		return c.page(ctx.Status(fiber.StatusBadRequest), "statements", "Statements", data)

@@ -6,6 +6,7 @@
 package hub
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"embed"
@@ -40,6 +41,16 @@ type Config struct {
 	Logger      *slog.Logger
 	// SecureCookies sets the Secure flag on cookies; on whenever the base URL is https.
 	SecureCookies bool
+	// LinkedAccounts, when set, lists a person's accounts elsewhere (e.g. Slack) for
+	// their profile, shown to them and to admins.
+	LinkedAccounts func(ctx context.Context, personID int64) ([]LinkedAccount, error)
+}
+
+// LinkedAccount is one of a person's accounts in another service.
+type LinkedAccount struct {
+	Service string // "Slack"
+	Name    string // how that service names the person, e.g. a user id
+	Note    string // how the link was made, e.g. "matched by email"
 }
 
 // Hub is the mounted hub. Its methods are safe for concurrent use.
@@ -48,6 +59,7 @@ type Hub struct {
 	creds  *capture.CredentialService
 	log    *slog.Logger
 	secure bool
+	linked func(ctx context.Context, personID int64) ([]LinkedAccount, error)
 	md     *markdown
 	pages  map[string]*template.Template
 }
@@ -65,7 +77,7 @@ const (
 // New returns a hub over cfg; it panics if the embedded templates do not parse (a
 // build defect, caught by every test).
 func New(cfg Config) *Hub {
-	h := &Hub{svc: cfg.Service, creds: cfg.Credentials, log: cfg.Logger, secure: cfg.SecureCookies, md: newMarkdown()}
+	h := &Hub{svc: cfg.Service, creds: cfg.Credentials, log: cfg.Logger, secure: cfg.SecureCookies, linked: cfg.LinkedAccounts, md: newMarkdown()}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -178,6 +190,14 @@ func (h *Hub) csrfToken(c *fiber.Ctx) string {
 	c.Cookie(&fiber.Cookie{Name: anonCookie, Value: tok, Path: "/", HTTPOnly: true, Secure: h.secure, SameSite: fiber.CookieSameSiteStrictMode})
 	return tok
 }
+
+// CSRFToken returns the token that forms of the current visitor must carry in their
+// "csrf" field, for other surfaces (the admin console) that reuse the hub's sign-in.
+func (h *Hub) CSRFToken(c *fiber.Ctx) string { return h.csrfToken(c) }
+
+// CheckCSRF reports whether a state-changing request carries the visitor's token (form
+// field "csrf" or header X-CSRF-Token), compared in constant time.
+func (h *Hub) CheckCSRF(c *fiber.Ctx) bool { return h.checkCSRF(c) == nil }
 
 var errCSRF = capture.Errorf(capture.CodeForbidden, "this form has expired or did not come from this site: reload the page and try again")
 

@@ -422,7 +422,15 @@ func (h *Hub) profilePage(c *fiber.Ctx) error {
 		return h.fail(c, err)
 	}
 	data := map[string]any{"Profile": p, "Questions": questions, "Answers": answers, "Privileges": h.privilegeRows(p)}
-	if me, ok := h.CurrentPerson(c); ok && me.ID == p.ID {
+	me, signedIn := h.CurrentPerson(c)
+	if signedIn && (me.ID == p.ID || me.Role == qa.RoleAdmin) && h.linked != nil {
+		accounts, err := h.linked(ctx, p.ID)
+		if err != nil {
+			return h.fail(c, err)
+		}
+		data["Linked"] = accounts
+	}
+	if signedIn && me.ID == p.ID {
 		items, more, err := h.svc.LearningRecord(ctx, p, 25, strings.Clone(c.Query("more")))
 		if err != nil {
 			return h.fail(c, err)
