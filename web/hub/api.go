@@ -21,7 +21,8 @@ import (
 // Authentication: the session cookie (writes then need the session's CSRF token in
 // X-CSRF-Token), or an API credential as HTTP Basic (capture.CredentialService). A
 // credential acts for the person whose email is in X-Cairn-Person, which writes
-// need; writing needs a credential allowed to write statements.
+// need; acting for someone takes a trusted integration's credential (Cairn's admin
+// scope) that may also write statements.
 func (h *Hub) mountAPI(app *fiber.App) {
 	app.Get("/api/me", h.apiMe)
 	app.Get("/api/questions", h.apiList)
@@ -68,6 +69,9 @@ func (h *Hub) apiPerson(c *fiber.Ctx, write bool) (qa.Person, error) {
 	}
 	if write && !pr.Allows(capture.ResStatements, true) {
 		return qa.Person{}, capture.Errorf(capture.CodeForbidden, "this credential may not write")
+	}
+	if !pr.IsAdmin() {
+		return qa.Person{}, capture.Errorf(capture.CodeForbidden, "%s: only a credential with the admin scope may act for a person", personHeader)
 	}
 	p, err := h.svc.PersonByEmail(c.UserContext(), email)
 	if capture.ErrorCode(err) == capture.CodeNotFound {

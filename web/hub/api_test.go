@@ -47,7 +47,11 @@ func TestAPI(t *testing.T) {
 	if _, err := s.svc.SignUp(t.Context(), "bo@example.com", "Bo", "correct horse battery", ""); err != nil {
 		t.Fatal(err)
 	}
-	writer, wsecret, err := s.creds.Create(t.Context(), "slack app", []string{capture.ScopeStatementsWrite}, false)
+	writer, wsecret, err := s.creds.Create(t.Context(), "slack app", []string{capture.ScopeStatementsWrite, capture.ScopeAdmin}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, psecret, err := s.creds.Create(t.Context(), "plain writer", []string{capture.ScopeStatementsWrite}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +107,7 @@ func TestAPI(t *testing.T) {
 		{"session write without CSRF", ana, apiCall{"POST", "/api/questions", `{"title":"A title long enough","body":"b","tags":["x"]}`, nil}, 403, "this form has expired"},
 		{"credential write without person", nil, apiCall{"POST", "/api/questions", `{"title":"A title long enough","body":"b","tags":["x"]}`, basic(writer.Key, wsecret, "")}, 400, "X-Cairn-Person"},
 		{"read-only credential writes", nil, apiCall{"POST", "/api/questions", `{"title":"A title long enough","body":"b","tags":["x"]}`, basic(reader.Key, rsecret, "bo@example.com")}, 403, "may not write"},
+		{"acting for someone without the admin scope", nil, apiCall{"POST", "/api/questions", `{"title":"A title long enough","body":"b","tags":["x"]}`, basic(plain.Key, psecret, "bo@example.com")}, 403, "admin scope"},
 		{"unknown person", nil, apiCall{"POST", "/api/questions", `{"title":"A title long enough","body":"b","tags":["x"]}`, basic(writer.Key, wsecret, "zed@example.com")}, 404, "no hub account"},
 		{"bad JSON", ana, apiCall{"POST", "/api/questions", `{"title":`, session}, 400, "body:"},
 		{"unknown field", ana, apiCall{"POST", "/api/questions", `{"title":"A title long enough","body":"b","tags":["x"],"admin":true}`, session}, 400, "unknown field"},
