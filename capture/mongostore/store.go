@@ -30,6 +30,7 @@ const (
 	collActivities  = "activities"
 	collDocuments   = "documents"
 	collCredentials = "credentials"
+	collConnect     = "connectCodes"
 )
 
 // Store is a capture.Store on one MongoDB database. It is safe for concurrent use.
@@ -46,6 +47,7 @@ type Store struct {
 	activities  *mongo.Collection
 	documents   *mongo.Collection
 	credentials *mongo.Collection
+	connect     *mongo.Collection
 
 	unfinished unfinishedBatches // committed batches whose effects must be retried
 
@@ -102,6 +104,7 @@ func open(ctx context.Context, uri string, logger *slog.Logger, cfg config) (*St
 		activities:  db.Collection(collActivities),
 		documents:   db.Collection(collDocuments),
 		credentials: db.Collection(collCredentials),
+		connect:     db.Collection(collConnect),
 	}
 	if err := s.init(ctx); err != nil {
 		disconnect(client)

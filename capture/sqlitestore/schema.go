@@ -109,6 +109,16 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 INSERT INTO meta (name, value) VALUES ('stored_monotonic', 1);
 `,
+	// 2: personal credentials (the person's agent as JSON) and their connect codes.
+	`
+ALTER TABLE credentials ADD COLUMN agent TEXT;     -- NULL unless the credential is personal
+CREATE TABLE connect_codes (
+	hash       TEXT PRIMARY KEY,                   -- hex SHA-256 of the code
+	agent      TEXT    NOT NULL,
+	created_at INTEGER NOT NULL,                   -- unix nanoseconds, UTC
+	expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings every schema set to its newest version in one transaction. A set at
