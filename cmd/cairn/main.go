@@ -65,6 +65,9 @@ func commands() []command {
 			settings: config.CommonSettings, setup: setupCredentialsList},
 		{name: "credentials revoke", synopsis: "KEY", summary: "revoke a credential; requests made with it fail from then on",
 			settings: config.CommonSettings, setup: setupCredentialsRevoke},
+		{name: "extension connect-code", synopsis: "--email EMAIL [--name NAME] [--ttl 15m] [--json]",
+			summary:  "print a single-use code that connects a person's browser extension (a personal credential)",
+			settings: config.CommonSettings, setup: setupExtensionConnectCode},
 		{name: "version", summary: "print the version", settings: func() []config.Setting { return nil },
 			setup: func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 				return func(_ context.Context, args []string) error {

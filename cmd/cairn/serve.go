@@ -10,6 +10,7 @@ import (
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
 	"github.com/cairn-lrs/cairn/web"
+	"github.com/cairn-lrs/cairn/web/extensionapi"
 )
 
 // credentialHint tells an operator how to make the first credential.
@@ -79,6 +80,9 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		RateLimit:   cfg.RateLimit,
 		Version:     shortVersion(),
 	})
+	extSettings := extensionapi.DefaultSettings()
+	extSettings.Deny = cfg.ExtensionDeny
+	extensionapi.Mount(app, extensionapi.Config{Credentials: credentials, XAPIEndpoint: cfg.BaseURL + "/xapi", Settings: extSettings})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -23,6 +23,7 @@ const (
 	FlagShutdownTimeout = "shutdown-timeout"
 	FlagEnrich          = "enrich"
 	FlagEnrichPrivate   = "enrich-allow-private"
+	FlagExtensionDeny   = "extension-deny"
 )
 
 // Defaults.
@@ -68,6 +69,8 @@ func ServeSettings() []Setting {
 			Usage: "fetch title and description of web pages that statements name without a definition"},
 		{Flag: FlagEnrichPrivate, Env: "CAIRN_ENRICH_ALLOW_PRIVATE", Default: "false", Meta: "BOOL", Bool: true,
 			Usage: "tests only: let enrichment fetch loopback and private addresses, on any port"},
+		{Flag: FlagExtensionDeny, Env: "CAIRN_EXTENSION_DENY", Default: "", Meta: "PATTERNS",
+			Usage: "site patterns the browser extension never captures, comma-separated (host, *.domain, or host/path-prefix)"},
 	}, CommonSettings()...)
 }
 
@@ -88,8 +91,9 @@ type Serve struct {
 	WriteBudget     int     // bytes
 	RateLimit       float64 // requests a second per credential; 0: none
 	ShutdownTimeout time.Duration
-	Enrich          bool // fetch pages behind undefined http(s) activity ids
-	EnrichPrivate   bool // let enrichment reach loopback and private addresses (tests only)
+	Enrich          bool     // fetch pages behind undefined http(s) activity ids
+	EnrichPrivate   bool     // let enrichment reach loopback and private addresses (tests only)
+	ExtensionDeny   []string // site patterns the browser extension never captures
 }
 
 // BindCommon registers the common flags on fs. After fs.Parse, the returned function
@@ -131,6 +135,7 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.ShutdownTimeout = parse(&p, values[FlagShutdownTimeout], ParseDuration)
 		s.Enrich = parse(&p, values[FlagEnrich], ParseBool)
 		s.EnrichPrivate = parse(&p, values[FlagEnrichPrivate], ParseBool)
+		s.ExtensionDeny = parse(&p, values[FlagExtensionDeny], ParseSitePatterns)
 		return s, p.err()
 	}
 }
