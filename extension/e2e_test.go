@@ -320,12 +320,12 @@ func (b *browser) read(t *testing.T, url string, d time.Duration) {
 }
 
 // makeClip records a 3-second WebM clip (VP8) of a changing canvas with the browser's
-// MediaRecorder and returns it with its Duration written in (MediaRecorder leaves it out).
+// MediaRecorder. (The video test's length check fails if a MediaRecorder leaves the
+// Duration out of the file, as a player then reports an infinite length.)
 func makeClip(t *testing.T, b *browser, blank string) []byte {
 	t.Helper()
 	var out struct {
-		Data     string  `json:"data"`
-		Duration float64 `json:"duration"`
+		Data string `json:"data"`
 	}
 	const script = `(async () => {
   const c = document.createElement('canvas'); c.width = 160; c.height = 120; document.body.append(c);
@@ -336,28 +336,22 @@ func makeClip(t *testing.T, b *browser, blank string) []byte {
   rec.ondataavailable = (e) => chunks.push(e.data);
   let i = 0;
   const draw = setInterval(() => { g.fillStyle = 'hsl(' + (i++ * 9 % 360) + ',70%,50%)'; g.fillRect(0, 0, 160, 120); g.fillStyle = '#fff'; g.fillText(String(i), 10, 20); }, 40);
-  const t0 = performance.now();
   rec.start();
   await new Promise((r) => setTimeout(r, 3000));
   const stopped = new Promise((r) => rec.onstop = r);
   rec.stop();
   await stopped;
   clearInterval(draw);
-  const duration = performance.now() - t0;
   const buf = new Uint8Array(await new Blob(chunks, {type: 'video/webm'}).arrayBuffer());
   let s = ''; for (const x of buf) s += String.fromCharCode(x);
-  return {data: btoa(s), duration};
+  return {data: btoa(s)};
 })()`
 	b.run(t, chromedp.Navigate(blank), chromedp.Evaluate(script, &out, func(p *runtimeEvaluate) *runtimeEvaluate { return p.WithAwaitPromise(true) }))
 	raw, err := base64.StdEncoding.DecodeString(out.Data)
 	if err != nil || len(raw) == 0 {
 		t.Fatalf("clip: %d bytes, %v", len(raw), err)
 	}
-	clip, err := withDuration(raw, out.Duration)
-	if err != nil {
-		t.Fatalf("clip: %v", err)
-	}
-	return clip
+	return raw
 }
 
 func TestExtensionEndToEnd(t *testing.T) {
@@ -468,11 +462,20 @@ func TestExtensionEndToEnd(t *testing.T) {
 		page := site.URL + "/video"
 		var ended bool
 		b.run(t, chromedp.Navigate(page), chromedp.WaitReady("#v"),
+			chromedp.Sleep(1500*time.Millisecond), // the viewer presses play once the page is there
 			chromedp.Evaluate(`document.getElementById('v').play().then(() => true)`, nil, func(p *runtimeEvaluate) *runtimeEvaluate { return p.WithAwaitPromise(true) }),
 			chromedp.Poll(`document.getElementById('v').ended`, &ended, chromedp.WithPollingTimeout(20*time.Second)),
 			chromedp.Sleep(1500*time.Millisecond),
 			chromedp.Navigate(site.URL+"/blank"), // leaving the page terminates the session
 		)
+		defer func() {
+			if t.Failed() {
+				opt, closeOpt := b.options(t)
+				defer closeOpt()
+				st := status(t, opt)
+				t.Logf("extension: lastError %q, rejected %v, queue %v, recent %v", st["lastError"], st["rejected"], st["queue"], st["recent"])
+			}
+		}()
 		got := lrs.waitStatements(t, page, 10*time.Second, "want initialized, played, completed, terminated", func(s []map[string]any) bool {
 			return countVerb(s, "terminated") == 1
 		})
@@ -498,8 +501,11 @@ func TestExtensionEndToEnd(t *testing.T) {
 		if p := ext["https://w3id.org/xapi/video/extensions/progress"].(float64); p < 0.9 || completed["completion"] != true {
 			t.Errorf("completed: progress %v completion %v", p, completed["completion"])
 		}
-		if seg, _ := ext["https://w3id.org/xapi/video/extensions/played-segments"].(string); !strings.HasPrefix(seg, "0[.]") {
-			t.Errorf("played segments %q", seg)
+		// One segment from the start (the play event arrives a few milliseconds in).
+		seg, _ := ext["https://w3id.org/xapi/video/extensions/played-segments"].(string)
+		var from, to float64
+		if _, err := fmt.Sscanf(strings.ReplaceAll(seg, "[.]", " "), "%g %g", &from, &to); err != nil || strings.Contains(seg, "[,]") || from > 0.1 || to < 2.5 {
+			t.Errorf("played segments %q, want one from 0 to the threshold", seg)
 		}
 		term := got[3]["result"].(map[string]any)["extensions"].(map[string]any)
 		if p := term["https://w3id.org/xapi/video/extensions/progress"].(float64); p < 0.99 {

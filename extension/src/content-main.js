@@ -83,9 +83,10 @@ function trackVideos(ctx, t) {
     const session = new VideoSession(v.duration, t.videoCompletion);
     let video = null;
     const describe = () => {
+      // The page is the activity (players such as YouTube's play blob: URLs); further
+      // videos on one page are told apart by a fragment.
       const info = pageInfo();
-      const src = v.currentSrc || v.src || '';
-      const url = /^https?:/.test(src) ? src : info.url + (n ? `#video-${n}` : '');
+      const url = info.url + (n ? `#video-${n}` : '');
       video = { url, title: v.title || v.getAttribute('aria-label') || info.title, length: v.duration, sessionId: uuid(), threshold: t.videoCompletion };
       return video;
     };
@@ -108,6 +109,11 @@ function trackVideos(ctx, t) {
     on('seeked', (x) => { emit(session.seeked(x)); later(); });
     on('ended', (x) => emit(session.ended(x)));
     addEventListener('pagehide', () => emit(session.terminate(v.currentTime)));
+    // A video that started before tracking (autoplay) counts from where it is now.
+    if (!v.paused && !v.ended) {
+      session.setLength(v.duration);
+      emit(session.play(v.currentTime));
+    }
   };
   document.querySelectorAll('video').forEach(attach);
   new MutationObserver(() => document.querySelectorAll('video').forEach(attach))

@@ -14,6 +14,9 @@ test('matches', () => {
     ['https://docs.example/private', 'http://docs.example/private/x', true],
     ['*bank.*', 'https://www.mybank.co.uk/login', true],
     ['mail.google.com', 'not a url', false],
+    ['127.0.0.1:8080/denied', 'http://127.0.0.1:8080/denied/x', true],
+    ['127.0.0.1:8080/denied', 'http://127.0.0.1:9090/denied/x', false],
+    ['127.0.0.1/denied', 'http://127.0.0.1:9090/denied/x', true],
   ];
   for (const [p, url, want] of cases) assert.equal(matches(p, url), want, `${p} ${url}`);
 });

@@ -1,6 +1,6 @@
 // Site rules: which pages the extension may capture. Patterns are "host",
 // "*.domain" (the domain and its subdomains) or either followed by "/path-prefix";
-// a leading scheme is ignored.
+// a leading scheme is ignored; a host with ":port" matches that port only.
 
 /** DEFAULT_DENY: search results, mail, banking and payment sites, chat. */
 export const DEFAULT_DENY = [
@@ -19,7 +19,7 @@ export function matches(pattern, url) {
   const slash = p.indexOf('/');
   const hostPat = slash < 0 ? p : p.slice(0, slash);
   const pathPrefix = slash < 0 ? '' : p.slice(slash);
-  const host = u.hostname.toLowerCase();
+  const host = hostPat.includes(':') ? u.host.toLowerCase() : u.hostname.toLowerCase();
   if (!hostMatches(hostPat, host)) return false;
   return !pathPrefix || u.pathname.toLowerCase().startsWith(pathPrefix);
 }
