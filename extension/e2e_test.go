@@ -513,12 +513,49 @@ func TestExtensionEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("I learned this", func(t *testing.T) {
+		page := site.URL + "/blank"
+		opt, closeOpt := b.options(t)
+		defer closeOpt()
+		var res map[string]any
+		b.runIn(t, opt, chromedp.Evaluate(fmt.Sprintf(`chrome.runtime.sendMessage({type: 'learned', page: {url: %q, title: 'Blank page', description: '', article: false}, note: ' Spacing works. ', tags: 'memory, #learning'})`, page),
+			&res, func(p *runtimeEvaluate) *runtimeEvaluate { return p.WithAwaitPromise(true) }))
+		if res["ok"] != true {
+			t.Fatalf("learned: %v", res)
+		}
+		got := lrs.waitStatements(t, page, 10*time.Second, "want one experienced", func(s []map[string]any) bool { return len(s) >= 1 })
+		st := got[0]
+		if verbsOf(got)[0] != "experienced" || st["result"].(map[string]any)["response"] != "Spacing works." {
+			t.Errorf("statement %v", st)
+		}
+		tags := st["context"].(map[string]any)["extensions"].(map[string]any)["https://cairn-lrs.github.io/xapi/extensions/tags"]
+		if fmt.Sprint(tags) != "[memory learning]" {
+			t.Errorf("tags %v", tags)
+		}
+		// The popup lists it among the recent records.
+		popup, closePopup := chromedp.NewContext(b.ctx)
+		defer closePopup()
+		var recent string
+		b.runIn(t, popup, chromedp.Navigate("chrome-extension://"+b.extID+"/popup.html"),
+			chromedp.Poll(`document.getElementById('recent').textContent.includes('Blank page')`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+			chromedp.Text("#recent", &recent))
+		if !strings.Contains(recent, "experienced: Blank page") {
+			t.Errorf("popup recent list: %q", recent)
+		}
+	})
+
 	t.Run("offline and a browser restart deliver the queue once", func(t *testing.T) {
 		page := site.URL + "/article/three"
 		lrs.stop()
 		b.read(t, page, 4*time.Second)
 		opt, closeOpt := b.options(t)
-		st := status(t, opt)
+		var st map[string]any
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			st = status(t, opt)
+			if len(st["queue"].([]any)) > 0 && st["lastError"] != "" || time.Now().After(deadline) {
+				break
+			}
+		}
 		closeOpt()
 		if q := st["queue"].([]any); len(q) != 1 || st["lastError"] == "" {
 			t.Fatalf("while Cairn is down: queue %d, lastError %q; want 1 waiting with an error", len(q), st["lastError"])
