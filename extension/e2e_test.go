@@ -513,6 +513,41 @@ func TestExtensionEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("video paused and sought", func(t *testing.T) {
+		page := site.URL + "/video?part=2" // another activity than the video above
+		await := func(p *runtimeEvaluate) *runtimeEvaluate { return p.WithAwaitPromise(true) }
+		var ended bool
+		b.run(t, chromedp.Navigate(page), chromedp.WaitReady("#v"), chromedp.Sleep(1500*time.Millisecond),
+			chromedp.Evaluate(`document.getElementById('v').play().then(() => true)`, nil, await),
+			chromedp.Poll(`document.getElementById('v').currentTime >= 1`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+			chromedp.Evaluate(`document.getElementById('v').pause(), true`, nil),
+			chromedp.Sleep(2*time.Second), // a real pause: recorded
+			chromedp.Evaluate(`new Promise((r) => { const v = document.getElementById('v'); v.addEventListener('seeked', () => r(true), {once: true}); v.currentTime = 2; })`, nil, await),
+			chromedp.Evaluate(`document.getElementById('v').play().then(() => true)`, nil, await),
+			chromedp.Poll(`document.getElementById('v').ended`, &ended, chromedp.WithPollingTimeout(20*time.Second)),
+			chromedp.Sleep(1500*time.Millisecond),
+			chromedp.Navigate(site.URL+"/blank"),
+		)
+		got := lrs.waitStatements(t, page, 10*time.Second, "want a terminated", func(s []map[string]any) bool {
+			return countVerb(s, "terminated") == 1
+		})
+		if v := strings.Join(verbsOf(got), ","); v != "initialized,played,paused,seeked,played,terminated" {
+			t.Fatalf("verbs %s, want initialized,played,paused,seeked,played,terminated", v)
+		}
+		ext := func(i int) map[string]any { return got[i]["result"].(map[string]any)["extensions"].(map[string]any) }
+		const v = "https://w3id.org/xapi/video/extensions/"
+		if from, to := ext(3)[v+"time-from"].(float64), ext(3)[v+"time-to"].(float64); from < 1 || from > 1.5 || to != 2 {
+			t.Errorf("seeked from %v to %v, want about 1 to 2", from, to)
+		}
+		segs, _ := ext(5)[v+"played-segments"].(string)
+		if n := strings.Count(segs, "[,]"); n != 1 {
+			t.Errorf("terminated: played segments %q, want two", segs)
+		}
+		if p := ext(5)[v+"progress"].(float64); p < 0.5 || p > 0.8 {
+			t.Errorf("terminated: progress %v, want about (1+0.9)/2.9", p)
+		}
+	})
+
 	t.Run("I learned this", func(t *testing.T) {
 		page := site.URL + "/blank"
 		opt, closeOpt := b.options(t)
@@ -536,9 +571,16 @@ func TestExtensionEndToEnd(t *testing.T) {
 		popup, closePopup := chromedp.NewContext(b.ctx)
 		defer closePopup()
 		var recent string
-		b.runIn(t, popup, chromedp.Navigate("chrome-extension://"+b.extID+"/popup.html"),
-			chromedp.Poll(`document.getElementById('recent').textContent.includes('Blank page')`, nil, chromedp.WithPollingTimeout(10*time.Second)),
-			chromedp.Text("#recent", &recent))
+		pctx, cancel := context.WithTimeout(popup, 20*time.Second)
+		defer cancel()
+		err := chromedp.Run(pctx, chromedp.Navigate("chrome-extension://"+b.extID+"/popup.html"),
+			chromedp.Poll(`document.getElementById('recent').textContent.includes('Blank page')`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		if err != nil {
+			var text string
+			_ = chromedp.Run(popup, chromedp.Evaluate(`document.body.innerText`, &text))
+			t.Fatalf("popup: %v; it shows %q", err, text)
+		}
+		b.runIn(t, popup, chromedp.Text("#recent", &recent))
 		if !strings.Contains(recent, "experienced: Blank page") {
 			t.Errorf("popup recent list: %q", recent)
 		}
