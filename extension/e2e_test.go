@@ -399,6 +399,7 @@ func TestExtensionEndToEnd(t *testing.T) {
 	closeOpt()
 
 	t.Run("article read", func(t *testing.T) {
+		dayBefore := time.Now().Format(time.DateOnly)
 		page := site.URL + "/article/one"
 		b.read(t, page, 4*time.Second)
 		got := lrs.waitStatements(t, page, 10*time.Second, "want one read", func(s []map[string]any) bool { return len(s) >= 1 })
@@ -430,7 +431,6 @@ func TestExtensionEndToEnd(t *testing.T) {
 			t.Errorf("context %v", st["context"])
 		}
 		// Read again the same day: no new statement (unless midnight passed meanwhile).
-		dayBefore := time.Now().Format(time.DateOnly)
 		b.read(t, page, 4*time.Second)
 		time.Sleep(time.Second)
 		if time.Now().Format(time.DateOnly) != dayBefore {
