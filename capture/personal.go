@@ -47,7 +47,7 @@ func ConnectCodeHash(code string) string {
 // ErrConnectCode is returned for a connect code that is unknown, used or expired.
 var ErrConnectCode = Errorf(CodeForbidden, "connect code unknown, already used or expired: ask for a new one")
 
-// Maximum lifetime of a connect code.
+// MaxConnectCodeTTL is the longest a connect code may stay valid.
 const MaxConnectCodeTTL = 24 * time.Hour
 
 // IssueConnectCode stores a new single-use connect code for agent, valid for ttl, and
