@@ -55,6 +55,7 @@ type Principal struct {
 	Credential   Credential
 	Authority    map[string]any // the agent set as statement authority
 	AuthorityKey string         // AgentKeyOf(Authority)
+	AgentKey     string         // AgentKeyOf(Credential.Agent) for a personal credential, else empty
 }
 
 func (p Principal) has(scopes ...string) bool {
@@ -100,6 +101,19 @@ func (p Principal) MineOnly() bool {
 
 // IsAdmin reports whether p may use the admin API (the admin scope).
 func (p Principal) IsAdmin() bool { return p.has(ScopeAdmin) }
+
+// readKey returns the match key every statement p reads must carry, or "" for none:
+// the person's agent for a personal credential, else the own authority under
+// statements/read/mine alone.
+func (p Principal) readKey() string {
+	switch {
+	case p.AgentKey != "":
+		return KeyAgent(p.AgentKey)
+	case p.MineOnly():
+		return KeyAuthority(p.AuthorityKey)
+	}
+	return ""
+}
 
 // CanDefine reports whether statements written by p update canonical activity
 // definitions (the define scope, xAPI 1.0.3 Communication 4.2).
@@ -208,6 +222,10 @@ func randomToken(n int) (string, error) {
 // secret in clear (the only time it exists outside the caller). CodeInvalid for an
 // empty name, no scope or an unknown scope.
 func (s *CredentialService) Create(ctx context.Context, name string, scopes []string, trusted bool) (Credential, string, error) {
+	return s.create(ctx, name, scopes, trusted, nil)
+}
+
+func (s *CredentialService) create(ctx context.Context, name string, scopes []string, trusted bool, agent map[string]any) (Credential, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return Credential{}, "", Errorf(CodeInvalid, "name: must not be empty")
@@ -238,7 +256,7 @@ func (s *CredentialService) Create(ctx context.Context, name string, scopes []st
 	if err != nil {
 		return Credential{}, "", err
 	}
-	c := Credential{Key: key, Name: name, SecretHash: hash, Scopes: clean, Trusted: trusted, CreatedAt: s.now().UTC()}
+	c := Credential{Key: key, Name: name, SecretHash: hash, Scopes: clean, Trusted: trusted, CreatedAt: s.now().UTC(), Agent: agent}
 	if err := s.store.CreateCredential(ctx, c); err != nil {
 		return Credential{}, "", err
 	}
@@ -305,7 +323,13 @@ func (s *CredentialService) Authenticate(ctx context.Context, key, secret string
 	}
 	s.touch(ctx, key)
 	agent, akey := s.Authority(c)
-	return Principal{Credential: c, Authority: agent, AuthorityKey: akey}, nil
+	p := Principal{Credential: c, Authority: agent, AuthorityKey: akey}
+	if c.Agent != nil {
+		if p.AgentKey, err = AgentKeyOf(c.Agent); err != nil {
+			return Principal{}, Internal(err, "credential "+key+" has an invalid agent")
+		}
+	}
+	return p, nil
 }
 
 // credential returns the stored credential for key, read at most once per

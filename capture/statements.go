@@ -141,6 +141,9 @@ func (s *StatementService) Write(ctx context.Context, req WriteRequest) ([]strin
 		if err := ValidateStatement(st); err != nil {
 			return nil, prefixError(prefix(i), err)
 		}
+		if err := req.Principal.checkPersonalWrite(st); err != nil {
+			return nil, prefixError(prefix(i), err)
+		}
 		id, _ := st["id"].(string)
 		id = strings.ToLower(id)
 		clientID := id != "" || req.PutID != ""
@@ -587,8 +590,8 @@ func (s *StatementService) Read(ctx context.Context, req ReadRequest) (ReadResul
 	if p.Registration != "" {
 		q.Keys = append(q.Keys, KeyRegistration(p.Registration))
 	}
-	if req.Principal.MineOnly() {
-		q.Keys = append(q.Keys, KeyAuthority(req.Principal.AuthorityKey))
+	if k := req.Principal.readKey(); k != "" {
+		q.Keys = append(q.Keys, k)
 	}
 	limit := p.Limit
 	if limit <= 0 || limit > s.maxLimit {
@@ -632,7 +635,7 @@ func (s *StatementService) readOne(ctx context.Context, p StatementParams, req R
 	}
 	r, ok := found[id]
 	switch {
-	case !ok || (req.Principal.MineOnly() && !slices.Contains(r.Keys, KeyAuthority(req.Principal.AuthorityKey))):
+	case !ok || (req.Principal.readKey() != "" && !slices.Contains(r.Keys, req.Principal.readKey())):
 		return ReadResult{}, Errorf(CodeNotFound, "no statement %s", id)
 	case r.Voided && !wantVoided:
 		return ReadResult{}, Errorf(CodeNotFound, "statement %s is voided: fetch it with voidedStatementId", id)

@@ -173,10 +173,13 @@ type Credential struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero: never used
 	RevokedAt  time.Time // zero: active
+	// Agent, when set, binds the credential to one person (see BoundCredentials).
+	Agent map[string]any
 }
 
-// CredentialStore keeps credentials.
+// CredentialStore keeps credentials and the connect codes that make personal ones.
 type CredentialStore interface {
+	ConnectCodeStore
 	// CreateCredential stores c; CodeConflict if c.Key exists.
 	CreateCredential(ctx context.Context, c Credential) error
 	// Credential returns the credential with key (revoked ones too), or CodeNotFound.

@@ -2,6 +2,7 @@ package mongostore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -22,6 +23,28 @@ type credDoc struct {
 	CreatedAt  time.Time  `bson:"createdAt"`
 	LastUsedAt *time.Time `bson:"lastUsedAt,omitempty"`
 	RevokedAt  *time.Time `bson:"revokedAt,omitempty"`
+	Agent      string     `bson:"agent,omitempty"` // JSON of a personal credential's agent
+}
+
+// agentJSON encodes an agent as JSON, nil as "".
+func agentJSON(agent map[string]any) (string, error) {
+	if agent == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(agent)
+	return string(b), err
+}
+
+// agentOf reverses agentJSON.
+func agentOf(s string) map[string]any {
+	if s == "" {
+		return nil
+	}
+	var agent map[string]any
+	if json.Unmarshal([]byte(s), &agent) != nil {
+		return nil
+	}
+	return agent
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -43,16 +66,21 @@ func (d credDoc) credential() capture.Credential {
 	return capture.Credential{
 		Key: d.Key, Name: d.Name, SecretHash: d.SecretHash, Scopes: nilIfEmpty(d.Scopes), Trusted: d.Trusted,
 		CreatedAt: d.CreatedAt.UTC(), LastUsedAt: timeOf(d.LastUsedAt), RevokedAt: timeOf(d.RevokedAt),
+		Agent: agentOf(d.Agent),
 	}
 }
 
 // CreateCredential stores c; CodeConflict if c.Key exists.
 func (s *Store) CreateCredential(ctx context.Context, c capture.Credential) error {
-	row := credDoc{
+	agent, err := agentJSON(c.Agent)
+	if err != nil {
+		return capture.Internal(err, "cannot encode the credential agent")
+	}
+	row := credDoc{Agent: agent,
 		Key: c.Key, Name: c.Name, SecretHash: c.SecretHash, Scopes: nonNil(c.Scopes), Trusted: c.Trusted,
 		CreatedAt: c.CreatedAt.UTC(), LastUsedAt: timePtr(c.LastUsedAt), RevokedAt: timePtr(c.RevokedAt),
 	}
-	_, err := s.credentials.InsertOne(ctx, row)
+	_, err = s.credentials.InsertOne(ctx, row)
 	return storeErr(err, "a credential with this key exists")
 }
 
@@ -112,4 +140,40 @@ func (s *Store) TouchCredential(ctx context.Context, key string, at time.Time) e
 		return capture.Errorf(capture.CodeNotFound, "no such credential")
 	}
 	return nil
+}
+
+// connectDoc is one document of the connect codes collection.
+type connectDoc struct {
+	Hash      string    `bson:"_id"`
+	Agent     string    `bson:"agent"`
+	CreatedAt time.Time `bson:"createdAt"`
+	ExpiresAt time.Time `bson:"expiresAt"`
+}
+
+// CreateConnectCode stores c and drops codes expired before c was made; CodeConflict
+// if c.Hash exists.
+func (s *Store) CreateConnectCode(ctx context.Context, c capture.ConnectCode) error {
+	agent, err := agentJSON(c.Agent)
+	if err != nil || agent == "" {
+		return capture.Internal(err, "cannot encode the connect code agent")
+	}
+	if _, err := s.connect.DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: c.CreatedAt.UTC()}}}}); err != nil {
+		return storeErr(err, "cannot drop expired connect codes")
+	}
+	_, err = s.connect.InsertOne(ctx, connectDoc{Hash: c.Hash, Agent: agent, CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC()})
+	return storeErr(err, "connect code exists")
+}
+
+// TakeConnectCode deletes the code with hash and returns it (one findAndModify, so of
+// concurrent calls one at most gets it); CodeNotFound when absent.
+func (s *Store) TakeConnectCode(ctx context.Context, hash string) (capture.ConnectCode, error) {
+	var d connectDoc
+	err := s.connect.FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: hash}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return capture.ConnectCode{}, capture.Errorf(capture.CodeNotFound, "no such connect code")
+	}
+	if err != nil {
+		return capture.ConnectCode{}, storeErr(err, "cannot take the connect code")
+	}
+	return capture.ConnectCode{Hash: d.Hash, Agent: agentOf(d.Agent), CreatedAt: d.CreatedAt.UTC(), ExpiresAt: d.ExpiresAt.UTC()}, nil
 }

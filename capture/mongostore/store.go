@@ -32,6 +32,7 @@ const (
 	collCredentials = "credentials"
 	collSlackLinks  = "slackLinks"
 	collSlackChans  = "slackChannels"
+	collConnect     = "connectCodes"
 )
 
 // Store is a capture.Store on one MongoDB database. It is safe for concurrent use.
@@ -50,6 +51,7 @@ type Store struct {
 	credentials *mongo.Collection
 	slackLinks  *mongo.Collection
 	slackChans  *mongo.Collection
+	connect     *mongo.Collection
 
 	unfinished unfinishedBatches // committed batches whose effects must be retried
 
@@ -108,6 +110,7 @@ func open(ctx context.Context, uri string, logger *slog.Logger, cfg config) (*St
 		credentials: db.Collection(collCredentials),
 		slackLinks:  db.Collection(collSlackLinks),
 		slackChans:  db.Collection(collSlackChans),
+		connect:     db.Collection(collConnect),
 	}
 	if err := s.init(ctx); err != nil {
 		disconnect(client)

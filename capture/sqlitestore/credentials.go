@@ -20,10 +20,14 @@ func (s *Store) CreateCredential(ctx context.Context, c capture.Credential) erro
 	if err != nil {
 		return internal(err, "create credential")
 	}
+	agent, err := agentColumn(c.Agent)
+	if err != nil {
+		return internal(err, "create credential")
+	}
 	return s.writeTx(ctx, "create credential", func(tx *sql.Tx) error {
-		_, err := s.txExec(ctx, tx, `INSERT INTO credentials (key, name, secret_hash, scopes, trusted, created_at, last_used_at, revoked_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.Key, c.Name, c.SecretHash, string(scopes), c.Trusted, c.CreatedAt.UnixNano(), nullTime(c.LastUsedAt), nullTime(c.RevokedAt))
+		_, err := s.txExec(ctx, tx, `INSERT INTO credentials (key, name, secret_hash, scopes, trusted, created_at, last_used_at, revoked_at, agent)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.Key, c.Name, c.SecretHash, string(scopes), c.Trusted, c.CreatedAt.UnixNano(), nullTime(c.LastUsedAt), nullTime(c.RevokedAt), agent)
 		if isUniqueViolation(err) {
 			return capture.Errorf(capture.CodeConflict, "credential %s exists", c.Key)
 		}
@@ -31,7 +35,31 @@ func (s *Store) CreateCredential(ctx context.Context, c capture.Credential) erro
 	})
 }
 
-const credentialColumns = `key, name, secret_hash, scopes, trusted, created_at, last_used_at, revoked_at`
+const credentialColumns = `key, name, secret_hash, scopes, trusted, created_at, last_used_at, revoked_at, agent`
+
+// agentColumn encodes an agent as JSON, nil as NULL.
+func agentColumn(agent map[string]any) (any, error) {
+	if agent == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(agent)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// agentOf reverses agentColumn.
+func agentOf(col sql.NullString) (map[string]any, error) {
+	if !col.Valid {
+		return nil, nil
+	}
+	var agent map[string]any
+	if err := json.Unmarshal([]byte(col.String), &agent); err != nil {
+		return nil, err
+	}
+	return agent, nil
+}
 
 // scanCredential reads credentialColumns.
 func scanCredential(row interface{ Scan(...any) error }) (capture.Credential, error) {
@@ -39,10 +67,14 @@ func scanCredential(row interface{ Scan(...any) error }) (capture.Credential, er
 	var scopes string
 	var created int64
 	var used, revoked sql.NullInt64
-	if err := row.Scan(&c.Key, &c.Name, &c.SecretHash, &scopes, &c.Trusted, &created, &used, &revoked); err != nil {
+	var agent sql.NullString
+	if err := row.Scan(&c.Key, &c.Name, &c.SecretHash, &scopes, &c.Trusted, &created, &used, &revoked, &agent); err != nil {
 		return c, err
 	}
 	var err error
+	if c.Agent, err = agentOf(agent); err != nil {
+		return c, err
+	}
 	if c.Scopes, err = decodeList(scopes); err != nil {
 		return c, err
 	}
@@ -142,4 +174,46 @@ func fromNullTime(n sql.NullInt64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n.Int64).UTC()
+}
+
+// CreateConnectCode stores c and drops codes expired before c was made; CodeConflict
+// if c.Hash exists.
+func (s *Store) CreateConnectCode(ctx context.Context, c capture.ConnectCode) error {
+	agent, err := agentColumn(c.Agent)
+	if err != nil || agent == nil {
+		return internal(err, "create connect code")
+	}
+	return s.writeTx(ctx, "create connect code", func(tx *sql.Tx) error {
+		if _, err := s.txExec(ctx, tx, `DELETE FROM connect_codes WHERE expires_at <= ?`, c.CreatedAt.UnixNano()); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, `INSERT INTO connect_codes (hash, agent, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+			c.Hash, agent, c.CreatedAt.UnixNano(), c.ExpiresAt.UnixNano())
+		if isUniqueViolation(err) {
+			return capture.Errorf(capture.CodeConflict, "connect code exists")
+		}
+		return err
+	})
+}
+
+// TakeConnectCode deletes the code with hash and returns it; CodeNotFound when absent.
+// The delete runs under the write lock, so one caller at most gets a code.
+func (s *Store) TakeConnectCode(ctx context.Context, hash string) (capture.ConnectCode, error) {
+	var c capture.ConnectCode
+	err := s.writeTx(ctx, "take connect code", func(tx *sql.Tx) error {
+		var agent sql.NullString
+		var created, expires int64
+		err := tx.QueryRowContext(ctx, `DELETE FROM connect_codes WHERE hash = ? RETURNING hash, agent, created_at, expires_at`, hash).
+			Scan(&c.Hash, &agent, &created, &expires)
+		if errors.Is(err, sql.ErrNoRows) {
+			return capture.Errorf(capture.CodeNotFound, "no such connect code")
+		}
+		if err != nil {
+			return err
+		}
+		c.CreatedAt, c.ExpiresAt = time.Unix(0, created).UTC(), time.Unix(0, expires).UTC()
+		c.Agent, err = agentOf(agent)
+		return err
+	})
+	return c, err
 }

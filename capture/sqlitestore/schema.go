@@ -152,6 +152,16 @@ ALTER TABLE stmt_keys_roles RENAME TO stmt_keys;
 DELETE FROM key_ids WHERE substr(key, 1, 3) IN ('ra|', 'au|', 'ro|');
 DROP TABLE key_roles;
 `,
+	// 3: personal credentials (the person's agent as JSON) and their connect codes.
+	`
+ALTER TABLE credentials ADD COLUMN agent TEXT;     -- NULL unless the credential is personal
+CREATE TABLE connect_codes (
+	hash       TEXT PRIMARY KEY,                   -- hex SHA-256 of the code
+	agent      TEXT    NOT NULL,
+	created_at INTEGER NOT NULL,                   -- unix nanoseconds, UTC
+	expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings every schema set to its newest version in one transaction. A set at

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -14,6 +15,8 @@ var credentialTests = []contractTest{
 	{"ListOldestFirst", testCredentialListOldestFirst},
 	{"Revoke", testCredentialRevoke},
 	{"Touch", testCredentialTouch},
+	{"PersonalAgent", testCredentialPersonalAgent},
+	{"ConnectCodes", testConnectCodes},
 }
 
 // cred builds a credential created at at(created).
@@ -32,7 +35,8 @@ func wantCred(t *testing.T, got, want capture.Credential) {
 	t.Helper()
 	if got.Key != want.Key || got.Name != want.Name || got.SecretHash != want.SecretHash ||
 		!slices.Equal(got.Scopes, want.Scopes) || got.Trusted != want.Trusted ||
-		!got.CreatedAt.Equal(want.CreatedAt) || !got.LastUsedAt.Equal(want.LastUsedAt) || !got.RevokedAt.Equal(want.RevokedAt) {
+		!got.CreatedAt.Equal(want.CreatedAt) || !got.LastUsedAt.Equal(want.LastUsedAt) || !got.RevokedAt.Equal(want.RevokedAt) ||
+		!reflect.DeepEqual(got.Agent, want.Agent) {
 		t.Errorf("credential = %+v, want %+v", got, want)
 	}
 }
@@ -147,4 +151,56 @@ func testCredentialTouch(t *testing.T, s capture.Store) {
 	want := cred("k", 1)
 	want.LastUsedAt = at(3)
 	wantCred(t, got, want)
+}
+
+func testCredentialPersonalAgent(t *testing.T, s capture.Store) {
+	c := cred("personal", 1)
+	c.Agent = map[string]any{"objectType": "Agent", "name": "Ada", "account": map[string]any{"homePage": "https://hub.example.com", "name": "ada"}}
+	if err := s.CreateCredential(ctx(t), c); err != nil {
+		t.Fatalf("CreateCredential: %v", err)
+	}
+	got, err := s.Credential(ctx(t), "personal")
+	if err != nil {
+		t.Fatalf("Credential: %v", err)
+	}
+	wantCred(t, got, c)
+	list, err := s.Credentials(ctx(t))
+	if err != nil || len(list) != 1 {
+		t.Fatalf("Credentials = %v, %v", list, err)
+	}
+	wantCred(t, list[0], c)
+}
+
+func testConnectCodes(t *testing.T, s capture.Store) {
+	agent := map[string]any{"objectType": "Agent", "mbox": "mailto:ada@example.com"}
+	c := capture.ConnectCode{Hash: "h1", Agent: agent, CreatedAt: at(1), ExpiresAt: at(100)}
+	if err := s.CreateConnectCode(ctx(t), c); err != nil {
+		t.Fatalf("CreateConnectCode: %v", err)
+	}
+	wantCode(t, "CreateConnectCode with an existing hash", s.CreateConnectCode(ctx(t), c), capture.CodeConflict)
+	_, err := s.TakeConnectCode(ctx(t), "unknown")
+	wantCode(t, "TakeConnectCode(unknown)", err, capture.CodeNotFound)
+	got, err := s.TakeConnectCode(ctx(t), "h1")
+	if err != nil {
+		t.Fatalf("TakeConnectCode: %v", err)
+	}
+	if got.Hash != "h1" || !reflect.DeepEqual(got.Agent, agent) || !got.CreatedAt.Equal(at(1)) || !got.ExpiresAt.Equal(at(100)) {
+		t.Errorf("TakeConnectCode = %+v, want %+v", got, c)
+	}
+	_, err = s.TakeConnectCode(ctx(t), "h1")
+	wantCode(t, "second TakeConnectCode", err, capture.CodeNotFound)
+
+	// A code made later drops the ones expired by then.
+	old := capture.ConnectCode{Hash: "old", Agent: agent, CreatedAt: at(1), ExpiresAt: at(2)}
+	if err := s.CreateConnectCode(ctx(t), old); err != nil {
+		t.Fatalf("CreateConnectCode(old): %v", err)
+	}
+	if err := s.CreateConnectCode(ctx(t), capture.ConnectCode{Hash: "new", Agent: agent, CreatedAt: at(3), ExpiresAt: at(9)}); err != nil {
+		t.Fatalf("CreateConnectCode(new): %v", err)
+	}
+	_, err = s.TakeConnectCode(ctx(t), "old")
+	wantCode(t, "TakeConnectCode of a code expired before a later create", err, capture.CodeNotFound)
+	if _, err := s.TakeConnectCode(ctx(t), "new"); err != nil {
+		t.Errorf("TakeConnectCode(new): %v", err)
+	}
 }

@@ -92,6 +92,16 @@ type credentialJSON struct {
 	Created  time.Time  `json:"created"`
 	LastUsed *time.Time `json:"lastUsed"`
 	Revoked  *time.Time `json:"revoked"`
+	Owner    string     `json:"owner,omitempty"` // agent key of a personal credential's person
+}
+
+// ownerOf returns the agent key of a personal credential's person, "" for others.
+func ownerOf(c capture.Credential) string {
+	if c.Agent == nil {
+		return ""
+	}
+	k, _ := capture.AgentKeyOf(c.Agent)
+	return k
 }
 
 func optionalTime(t time.Time) *time.Time {
@@ -123,7 +133,7 @@ func setupCredentialsList(c *cli, fs *flag.FlagSet) func(context.Context, []stri
 				for _, cr := range creds {
 					out = append(out, credentialJSON{
 						Key: cr.Key, Name: cr.Name, Scopes: cr.Scopes, Trusted: cr.Trusted, Created: cr.CreatedAt.UTC(),
-						LastUsed: optionalTime(cr.LastUsedAt), Revoked: optionalTime(cr.RevokedAt),
+						LastUsed: optionalTime(cr.LastUsedAt), Revoked: optionalTime(cr.RevokedAt), Owner: ownerOf(cr),
 					})
 				}
 				enc := json.NewEncoder(c.stdout)
@@ -135,14 +145,18 @@ func setupCredentialsList(c *cli, fs *flag.FlagSet) func(context.Context, []stri
 				return nil
 			}
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KEY\tNAME\tSCOPES\tTRUSTED\tCREATED\tLAST USED\tREVOKED")
+			fmt.Fprintln(tw, "KEY\tNAME\tSCOPES\tTRUSTED\tCREATED\tLAST USED\tREVOKED\tOWNER")
 			for _, cr := range creds {
 				trusted := "no"
 				if cr.Trusted {
 					trusted = "yes"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cr.Key, cr.Name, strings.Join(cr.Scopes, ","), trusted,
-					formatTime(cr.CreatedAt, "-"), formatTime(cr.LastUsedAt, "never"), formatTime(cr.RevokedAt, "-"))
+				owner := ownerOf(cr)
+				if owner == "" {
+					owner = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cr.Key, cr.Name, strings.Join(cr.Scopes, ","), trusted,
+					formatTime(cr.CreatedAt, "-"), formatTime(cr.LastUsedAt, "never"), formatTime(cr.RevokedAt, "-"), owner)
 			}
 			return tw.Flush()
 		})

@@ -97,6 +97,9 @@ func commands() []command {
 			settings: config.CommonSettings, setup: setupSlackChannel},
 		{name: "users create", synopsis: "--email EMAIL --name NAME [--admin|--moderator] [--password-file FILE]",
 			summary: "create a Q&A hub account; prints a generated password when no file is given", settings: config.UsersSettings, setup: setupUsersCreate},
+		{name: "extension connect-code", synopsis: "--email EMAIL [--name NAME] [--ttl 15m] [--json]",
+			summary:  "print a single-use code that connects a person's browser extension (a personal credential)",
+			settings: config.CommonSettings, setup: setupExtensionConnectCode},
 		{name: "version", summary: "print the version", settings: func() []config.Setting { return nil },
 			setup: func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 				return func(_ context.Context, args []string) error {

@@ -9,12 +9,15 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
 	"github.com/cairn-lrs/cairn/federation"
 	"github.com/cairn-lrs/cairn/web"
 	adminconsole "github.com/cairn-lrs/cairn/web/admin"
 	"github.com/cairn-lrs/cairn/web/adminapi"
+	"github.com/cairn-lrs/cairn/web/extensionapi"
 	"github.com/cairn-lrs/cairn/web/slackroutes"
 )
 
@@ -146,13 +149,22 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		toSlack.start(slackApp.app, logger)
 	}
 	slackroutes.Mount(app, slackApp.handler())
+	extCfg := extensionapi.Config{Credentials: credentials, XAPIEndpoint: cfg.BaseURL + "/xapi"}
 	if hub := mountHub(app, hubSvc, store, credentials, cfg, logger); hub != nil {
+		extCfg.Person = func(c *fiber.Ctx) (extensionapi.Identity, bool) {
+			p, ok := hub.CurrentPerson(c)
+			return extensionapi.Identity{Name: p.Name, Email: p.Email, Person: p.Agent}, ok
+		}
 		console := adminconsole.Config{Access: hub, Statements: statements, Credentials: credentials, Status: storeStatus(store), Logger: logger}
 		if reporter != nil {
 			console.Reports = reporter.reports
 		}
 		adminconsole.Mount(app, console)
 	}
+	extSettings := extensionapi.DefaultSettings()
+	extSettings.Deny = cfg.ExtensionDeny
+	extCfg.Settings = extSettings
+	extensionapi.Mount(app, extCfg)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,8 @@ func (h *Hub) mountPages(app *fiber.App) {
 	app.Get("/signup", h.signupPage)
 	app.Post("/signup", h.csrf, h.signupPost)
 	app.Get("/people/:id", h.profilePage)
+	app.Post("/me/extension/code", h.csrf, h.requirePerson, h.extensionCodePost)
+	app.Post("/me/extension/credentials/:key/revoke", h.csrf, h.requirePerson, h.extensionRevokePost)
 	app.Get("/learning/new", h.requirePerson, h.learningPage)
 	app.Post("/learning", h.csrf, h.requirePerson, h.learningPost)
 	app.Post("/learning/:id/void", h.csrf, h.requirePerson, h.voidPost)
@@ -408,11 +411,18 @@ func (h *Hub) profilePage(c *fiber.Ctx) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	ctx := c.UserContext()
-	p, err := h.svc.Person(ctx, id)
+	p, err := h.svc.Person(c.UserContext(), id)
 	if err != nil {
 		return h.fail(c, err)
 	}
+	return h.renderProfile(c, p)
+}
+
+// renderProfile shows p's profile; their own adds the learning record, followed tags
+// and the browser extension's connection.
+func (h *Hub) renderProfile(c *fiber.Ctx, p qa.Person) error {
+	ctx := c.UserContext()
+	id := p.ID
 	questions, err := h.svc.PostsBy(ctx, id, qa.KindQuestion, 20)
 	if err != nil {
 		return h.fail(c, err)
@@ -436,6 +446,15 @@ func (h *Hub) profilePage(c *fiber.Ctx) error {
 			return h.fail(c, err)
 		}
 		data["Own"] = true
+		if h.creds != nil {
+			data["ExtensionOn"] = true
+			if data["Extension"], err = h.extensionCredentials(c, p); err != nil {
+				return h.fail(c, err)
+			}
+			if code, ok := c.Locals(localsConnectCode).(string); ok {
+				data["ConnectCode"], data["ConnectCodeExpires"] = code, c.Locals(localsConnectExpiry)
+			}
+		}
 		data["Learning"] = items
 		data["More"] = more
 		data["Followed"], _ = h.svc.FollowedTags(ctx, p)
@@ -599,4 +618,63 @@ func (h *Hub) rolePost(c *fiber.Ctx) error {
 		return h.fail(c, err)
 	}
 	return c.Redirect(fmt.Sprintf("/people/%d", id), http.StatusSeeOther)
+}
+
+// Locals that carry a connect code just made to the profile page.
+const (
+	localsConnectCode   = "cairn.connectCode"
+	localsConnectExpiry = "cairn.connectExpiry"
+)
+
+// connectCodeTTL is how long a connect code made on the profile page may be redeemed.
+const connectCodeTTL = 15 * time.Minute
+
+// extensionCredentials lists the browser-extension credentials of p (personal
+// credentials bound to p's agent), newest first.
+func (h *Hub) extensionCredentials(c *fiber.Ctx, p qa.Person) ([]capture.Credential, error) {
+	key, err := capture.AgentKeyOf(p.Agent)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := h.creds.PersonalCredentials(c.UserContext(), key)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(creds)
+	return creds, nil
+}
+
+// extensionCodePost makes a one-time connect code for the signed-in person and shows
+// it on their profile: the browser extension exchanges it for a credential that may
+// only write and read that person's statements.
+func (h *Hub) extensionCodePost(c *fiber.Ctx) error {
+	p := h.me(c)
+	if h.creds == nil {
+		return h.fail(c, capture.Errorf(capture.CodeNotFound, "this Cairn does not connect browser extensions"))
+	}
+	code, expires, err := h.creds.IssueConnectCode(c.UserContext(), p.Agent, connectCodeTTL)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	c.Locals(localsConnectCode, code)
+	c.Locals(localsConnectExpiry, expires)
+	return h.renderProfile(c, p)
+}
+
+// extensionRevokePost revokes one of the signed-in person's extension credentials;
+// CodeNotFound for a key that is not theirs.
+func (h *Hub) extensionRevokePost(c *fiber.Ctx) error {
+	p := h.me(c)
+	key := strings.Clone(c.Params("key"))
+	creds, err := h.extensionCredentials(c, p)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	if !slices.ContainsFunc(creds, func(cr capture.Credential) bool { return cr.Key == key }) {
+		return h.fail(c, capture.Errorf(capture.CodeNotFound, "you have no browser extension credential %s", key))
+	}
+	if err := h.creds.Revoke(c.UserContext(), key); err != nil {
+		return h.fail(c, err)
+	}
+	return c.Redirect(fmt.Sprintf("/people/%d#extension", p.ID), http.StatusSeeOther)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/qa"
 )
 
@@ -229,5 +230,49 @@ func TestAdminSetsRoles(t *testing.T) {
 	}
 	if p, _ := s.svc.Person(t.Context(), 2); p.Role != qa.RoleModerator {
 		t.Errorf("role = %s", p.Role)
+	}
+}
+
+// TestExtensionOnProfile: a person makes a one-time connect code on their profile, the
+// extension redeems it for a credential bound to their agent, the profile lists it
+// and the person disconnects it; nobody else can.
+func TestExtensionOnProfile(t *testing.T) {
+	s := startServer(t, qa.SignupOpen)
+	ana, bo := s.client(t), s.client(t)
+	ana.signUp("ana@example.com", "Ana")
+	bo.signUp("bo@example.com", "Bo")
+	tok := ana.token()
+	if status, _, _ := ana.post("/me/extension/code", url.Values{}); status != 403 {
+		t.Errorf("connect code without the CSRF token: %d, want 403", status)
+	}
+	status, _, body := ana.post("/me/extension/code", url.Values{"csrf": {tok}})
+	m := regexp.MustCompile(`id="connect-code">([^<]+)<`).FindStringSubmatch(body)
+	if status != 200 || m == nil {
+		t.Fatalf("connect code: %d, no code shown", status)
+	}
+	cred, secret, err := s.creds.RedeemConnectCode(t.Context(), m[1], "Browser extension", []string{capture.ScopeStatementsWrite, capture.ScopeStatementsRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.creds.Authenticate(t.Context(), cred.Key, secret); err != nil || p.AgentKey == "" {
+		t.Fatalf("the extension's credential: %+v, %v; want one bound to Ana", p, err)
+	}
+	if _, _, err := s.creds.RedeemConnectCode(t.Context(), m[1], "again", []string{capture.ScopeStatementsWrite}); err == nil {
+		t.Error("a connect code worked twice")
+	}
+	_, body, _ = ana.get("/people/1")
+	contains(t, "own profile", body, `id="extension-credentials"`, "/me/extension/credentials/"+cred.Key+"/revoke")
+	_, other, _ := bo.get("/people/1")
+	if strings.Contains(other, cred.Key) || strings.Contains(other, `id="make-connect-code"`) {
+		t.Error("another person sees Ana's extension connection")
+	}
+	if status, _, _ := bo.post("/me/extension/credentials/"+cred.Key+"/revoke", url.Values{"csrf": {bo.token()}}); status != 404 {
+		t.Errorf("Bo disconnects Ana's extension: %d, want 404", status)
+	}
+	if status, _, _ := ana.post("/me/extension/credentials/"+cred.Key+"/revoke", url.Values{"csrf": {tok}}); status != 303 {
+		t.Errorf("disconnect: %d, want 303", status)
+	}
+	if _, err := s.creds.Authenticate(t.Context(), cred.Key, secret); capture.ErrorCode(err) != capture.CodeUnauthorized {
+		t.Errorf("after disconnecting, the credential authenticates: %v", err)
 	}
 }

@@ -30,6 +30,7 @@ const (
 	FlagPartnerKey      = "partner-key"
 	FlagSignup          = "signup"
 	FlagAgentHomePage   = "agent-home-page"
+	FlagExtensionDeny   = "extension-deny"
 )
 
 // Defaults.
@@ -86,6 +87,8 @@ func ServeSettings() []Setting {
 		partnerKeySetting(),
 		{Flag: FlagSignup, Env: "CAIRN_SIGNUP", Default: "open", Meta: "MODE",
 			Usage: "who may create a Q&A hub account: open (anyone) or invite (only with an admin's invite link)"},
+		{Flag: FlagExtensionDeny, Env: "CAIRN_EXTENSION_DENY", Default: "", Meta: "PATTERNS",
+			Usage: "site patterns the browser extension never captures, comma-separated (host, *.domain, or host/path-prefix)"},
 	}, append(SlackSettings(), UsersSettings()...)...)
 }
 
@@ -169,8 +172,9 @@ type Serve struct {
 	ReportMinGroup  int
 	PartnerKey      string // "" when federation is not configured
 	Slack           Slack
-	Signup          string // "open" or "invite"
-	AgentHomePage   string // "" : mbox agents; else account agents on this homePage
+	Signup          string   // "open" or "invite"
+	AgentHomePage   string   // "" : mbox agents; else account agents on this homePage
+	ExtensionDeny   []string // site patterns the browser extension never captures
 }
 
 // Users is the validated configuration of the `users` commands.
@@ -242,6 +246,7 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.Slack = p.slack(values)
 		s.Signup = parse(&p, values[FlagSignup], ParseSignup)
 		s.AgentHomePage = parse(&p, values[FlagAgentHomePage], ParseOptionalBaseURL)
+		s.ExtensionDeny = parse(&p, values[FlagExtensionDeny], ParseSitePatterns)
 		return s, p.err()
 	}
 }

@@ -151,6 +151,11 @@ func TestServePrecedence(t *testing.T) {
 			edit: func(s *Serve) { s.Store = Store{Kind: StoreSQLite, Location: "flag.db"} },
 		},
 		{
+			name: "extension deny patterns",
+			env:  map[string]string{"CAIRN_EXTENSION_DENY": " Intranet.example.com, ,*.bank.example/login "},
+			edit: func(s *Serve) { s.ExtensionDeny = []string{"intranet.example.com", "*.bank.example/login"} },
+		},
+		{
 			name: "file suffix ignored for settings that are not secret",
 			env:  map[string]string{"CAIRN_ADDR_FILE": "missing"},
 			edit: func(*Serve) {},
@@ -209,6 +214,8 @@ func TestServeErrors(t *testing.T) {
 			want: []string{`--base-url: "ftp://x" is not an http:// or https:// URL`}},
 		{name: "base URL with query", args: []string{"--base-url", "http://x/?a=1"},
 			want: []string{`--base-url: "http://x/?a=1" must not have a query or fragment`}},
+		{name: "extension deny pattern with a scheme", args: []string{"--extension-deny", "a.example,https://b.example"},
+			want: []string{`--extension-deny: "https://b.example" is not a site pattern`}},
 		{name: "negative rate limit", args: []string{"--rate-limit", "-1"},
 			want: []string{`--rate-limit: -1 is out of range (want 0 to 1000000)`}},
 		{name: "rate limit not a number", env: map[string]string{"CAIRN_RATE_LIMIT": "fast"},

@@ -398,3 +398,21 @@ func ParseOptionalBaseURL(s string) (string, error) {
 	}
 	return ParseBaseURL(s)
 }
+
+// ParseSitePatterns splits a comma-separated list of site patterns (host, *.domain or
+// host/path-prefix, no scheme), dropping empty items; an item with a scheme or
+// white space inside is an error.
+func ParseSitePatterns(s string) ([]string, error) {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if strings.Contains(item, "://") || strings.ContainsAny(item, " \t") {
+			return nil, fmt.Errorf("%q is not a site pattern: write a host, *.domain or host/path-prefix", item)
+		}
+		out = append(out, strings.ToLower(item))
+	}
+	return out, nil
+}
