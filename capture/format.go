@@ -369,3 +369,28 @@ func bestLanguage(lm map[string]any, langs []string) string {
 	}
 	return keys[0]
 }
+
+// Display picks the one string of a language map (xAPI 1.0.3 Data 4.2) to show when no
+// reader language is known: en-US, then en, then any English tag, then the first tag in
+// sorted order; "" for an empty map.
+func Display(m map[string]string) string {
+	if v, ok := m["en-US"]; ok {
+		return v
+	}
+	if v, ok := m["en"]; ok {
+		return v
+	}
+	best, english := "", ""
+	for tag := range m {
+		if best == "" || tag < best {
+			best = tag
+		}
+		if strings.HasPrefix(strings.ToLower(tag), "en") && (english == "" || tag < english) {
+			english = tag
+		}
+	}
+	if english != "" {
+		return m[english]
+	}
+	return m[best]
+}

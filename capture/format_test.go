@@ -167,3 +167,20 @@ func TestMergeActivityDefinition(t *testing.T) {
 		jsonEq(t, tt.name, json.RawMessage(got), tt.want)
 	}
 }
+
+func TestDisplay(t *testing.T) {
+	for _, tt := range []struct {
+		m    map[string]string
+		want string
+	}{
+		{map[string]string{"de": "Lesen", "en-US": "read", "en": "read (en)"}, "read"},
+		{map[string]string{"de": "Lesen", "en": "read"}, "read"},
+		{map[string]string{"fr": "lire", "en-GB": "read", "en-AU": "read, mate"}, "read, mate"},
+		{map[string]string{"fr": "lire", "de": "Lesen"}, "Lesen"},
+		{nil, ""},
+	} {
+		if got := Display(tt.m); got != tt.want {
+			t.Errorf("Display(%v) = %q, want %q", tt.m, got, tt.want)
+		}
+	}
+}

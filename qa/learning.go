@@ -245,20 +245,10 @@ type stmtView struct {
 	Actor map[string]any `json:"actor"`
 }
 
-func firstOf(m map[string]string) string {
-	if v, ok := m[lang]; ok {
-		return v
-	}
-	for _, v := range m {
-		return v
-	}
-	return ""
-}
-
 func learningItem(raw []byte) LearningItem {
 	var v stmtView
 	_ = json.Unmarshal(raw, &v)
-	it := LearningItem{ID: v.ID, Verb: firstOf(v.Verb.Display), Object: firstOf(v.Object.Definition.Name), ObjectID: v.Object.ID,
+	it := LearningItem{ID: v.ID, Verb: capture.Display(v.Verb.Display), Object: capture.Display(v.Object.Definition.Name), ObjectID: v.Object.ID,
 		Platform: v.Context.Platform, Duration: v.Result.Duration, Note: v.Result.Response}
 	it.verbID = v.Verb.ID
 	if it.Verb == "" {

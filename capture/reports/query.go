@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/cairn-lrs/cairn/capture"
 )
 
 // Privacy is the organisation's reporting rule. With Aggregate set, every figure
@@ -148,18 +150,7 @@ func (r *Reports) name(ctx context.Context, id string) string {
 	if json.Unmarshal(raw, &a) != nil || len(a.Definition.Name) == 0 {
 		return id
 	}
-	for _, lang := range []string{"en-US", "en", "en-GB"} {
-		if v := a.Definition.Name[lang]; v != "" {
-			return v
-		}
-	}
-	best := ""
-	for lang := range a.Definition.Name {
-		if best == "" || lang < best {
-			best = lang
-		}
-	}
-	return a.Definition.Name[best]
+	return capture.Display(a.Definition.Name)
 }
 
 // Teams returns each team's figures over p; under the privacy rule teams of fewer

@@ -11,7 +11,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -197,36 +196,11 @@ func (s exportStatement) row() []string {
 	}
 	return []string{
 		s.ID, s.Stored, s.Timestamp,
-		cell(s.Actor.identifier()), cell(s.Actor.Name), cell(s.Verb.ID), cell(display(s.Verb.Display)),
-		objectType, cell(objectID), cell(display(s.Object.Definition.Name)), cell(s.Object.Definition.Type),
+		cell(s.Actor.identifier()), cell(s.Actor.Name), cell(s.Verb.ID), cell(capture.Display(s.Verb.Display)),
+		objectType, cell(objectID), cell(capture.Display(s.Object.Definition.Name)), cell(s.Object.Definition.Type),
 		cell(s.Context.Platform), s.Context.Registration,
 		boolCell(s.Result.Success), boolCell(s.Result.Completion), s.Result.Score.Scaled.String(), s.Result.Duration,
 	}
-}
-
-// display picks one string of a language map: en-US, then en, then any English, then
-// the first language in sorted order.
-func display(m map[string]string) string {
-	if v, ok := m["en-US"]; ok {
-		return v
-	}
-	if v, ok := m["en"]; ok {
-		return v
-	}
-	langs := make([]string, 0, len(m))
-	for k := range m {
-		langs = append(langs, k)
-	}
-	sort.Strings(langs)
-	for _, k := range langs {
-		if strings.HasPrefix(strings.ToLower(k), "en") {
-			return m[k]
-		}
-	}
-	if len(langs) > 0 {
-		return m[langs[0]]
-	}
-	return ""
 }
 
 // cell defuses text that a spreadsheet would run as a formula (CSV injection): a value

@@ -236,33 +236,15 @@ func summarize(raw json.RawMessage) (explorerRow, string) {
 	default:
 		actor = "(anonymous)"
 	}
-	verb := firstOf(s.Verb.Display)
+	verb := capture.Display(s.Verb.Display)
 	if verb == "" {
 		verb = s.Verb.ID[strings.LastIndexAny(s.Verb.ID, "/#")+1:]
 	}
-	object := firstOf(s.Object.Definition.Name)
+	object := capture.Display(s.Object.Definition.Name)
 	if object == "" {
 		object = s.Object.ID
 	}
 	return explorerRow{ID: s.ID, Stored: s.Stored, Actor: actor, Verb: verb, Object: object, Platform: s.Context.Platform}, s.Context.Platform
-}
-
-// firstOf picks en-US, then en, then any value of a language map.
-func firstOf(m map[string]string) string {
-	for _, k := range []string{"en-US", "en", "en-GB"} {
-		if v, ok := m[k]; ok {
-			return v
-		}
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	if len(keys) > 0 {
-		return m[keys[0]]
-	}
-	return ""
 }
 
 func (c *console) statement(ctx *fiber.Ctx) error {
