@@ -158,7 +158,7 @@ func (m *Manager) storePage(ctx context.Context, p Partner, page Page) (int, []D
 	var all []capture.Statement
 	for _, e := range entries {
 		if e.err == nil {
-			all = append(all, decodeOne(e.raw))
+			all = append(all, e.st)
 		}
 	}
 	stored := 0
@@ -176,12 +176,14 @@ func (m *Manager) storePage(ctx context.Context, p Partner, page Page) (int, []D
 			return len(all), nil, entries[len(entries)-1].stored, reachedCT
 		}
 	}
-	// One by one, so that one refused statement does not hold back the others.
+	// One by one, so that one refused statement does not hold back the others. The
+	// batch write filled properties in place, so each statement is decoded again.
 	for _, e := range entries {
 		if e.err != nil {
 			dead = append(dead, deadOf(e, e.err))
 			continue
 		}
+		e.st = decodeOne(e.raw)
 		if _, err := m.cfg.Statements.Write(ctx, capture.WriteRequest{Statements: []capture.Statement{e.st}, Attachments: partsFor(e.st), Principal: principal, Origin: p.Name}); err != nil {
 			if capture.ErrorCode(err) == capture.CodeInternal || capture.ErrorCode(err) == capture.CodeUnavailable || ctx.Err() != nil {
 				// A local failure, not the statement's: stop before it, retry next time.
