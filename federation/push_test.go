@@ -178,3 +178,25 @@ func TestPushConflictsAndFilter(t *testing.T) {
 		t.Errorf("push state %+v: want 39 delivered (37 new, 2 identical repeats), 1 dead-lettered", st)
 	}
 }
+
+// One partner's trouble never slows another: while one partner stalls every request,
+// the other receives everything at once.
+func TestPushPartnersIndependent(t *testing.T) {
+	a, b, c := newInstance(t, "a"), newInstance(t, "b"), newInstance(t, "c")
+	slow := newProxy(t, b)
+	slow.stallFor = 2500 * time.Millisecond
+	slow.setPlan(stall, stall, stall, stall, stall, stall)
+	a.addPartner(t, federation.Partner{Name: "slow", Endpoint: slow.url + "/xapi", Batch: 10}, b)
+	a.addPartner(t, federation.Partner{Name: "fast", Endpoint: c.url + "/xapi", Batch: 10}, c)
+	a.post(t, batchOf(seq(1, 50)...))
+	start := time.Now()
+	a.startManager(t, "h1", nil)
+	waitFor(t, "the healthy partner caught up", 3*time.Second, func() bool { return a.caughtUp(t, "fast") })
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the healthy partner took %s", d)
+	}
+	if a.caughtUp(t, "slow") || len(b.all(t)) != 0 {
+		t.Fatal("the stalled partner received statements through a stalling proxy")
+	}
+	assertSame(t, a, c, sids(seq(1, 50)))
+}
