@@ -131,8 +131,8 @@ func TestPushKilledMidBatchResumes(t *testing.T) {
 	px.mu.Lock()
 	resent := px.posted[sid(51)]
 	px.mu.Unlock()
-	if resent != 2 {
-		t.Errorf("statement 51 was POSTed %d times, want 2 (sent again after the kill)", resent)
+	if resent < 2 {
+		t.Errorf("statement 51 was POSTed %d times, want at least 2 (sent again after the kill)", resent)
 	}
 	if letters, _ := a.store.DeadLetters(t.Context(), "", 0); len(letters) != 0 {
 		t.Errorf("dead letters %+v, want none", letters)
