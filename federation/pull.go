@@ -86,10 +86,11 @@ func (m *Manager) Pull(ctx context.Context, name string) (PullResult, error) {
 		st.Delivered += int64(stored)
 		st.DeadLettered += int64(len(dead))
 		st.LastSuccess, st.LastError = m.cfg.Now().UTC(), ""
+		meter.add(m.cfg.Now(), stored)
+		st.Throughput = meter.rate(m.cfg.Now())
 		if err := store.PutJobState(ctx, name, Pull, st); err != nil {
 			return res, err
 		}
-		meter.add(m.cfg.Now(), stored)
 		res.Stored += stored
 		res.DeadLettered += len(dead)
 		if reachedCT || page.More == "" || len(page.Statements) == 0 {
