@@ -234,15 +234,16 @@ Usage: cairn COMMAND [flags]
 Commands:
 `)
 	for _, cmd := range commands() {
-		fmt.Fprintf(w, "  %-20s %s\n", cmd.name, cmd.summary)
+		fmt.Fprintf(w, "  %-28s %s\n", cmd.name, cmd.summary)
 	}
-	fmt.Fprintf(w, "  %-20s %s\n", "help [COMMAND]", "show this text, or a command's flags")
+	fmt.Fprintf(w, "  %-28s %s\n", "help [COMMAND]", "show this text, or a command's flags")
 	fmt.Fprint(w, `
 Settings (a flag wins over its environment variable, which wins over the default):
 `)
 	config.WriteSettings(w, config.ServeSettings())
 	fmt.Fprint(w, `
-The credentials commands take --store, --log-level and --log-format.
+The credentials commands take --store, --log-level and --log-format; the partner
+commands also take --partner-key and --base-url.
 A secret setting X can instead be read from the file named by X_FILE (surrounding
 white space is trimmed); setting both X and X_FILE is an error.
 
