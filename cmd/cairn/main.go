@@ -204,14 +204,14 @@ func (c *cli) help(args []string) int {
 		c.usage(c.stdout)
 		return exitOK
 	}
-	if len(args) == 1 && args[0] == "credentials" {
+	if len(args) == 1 && (args[0] == "credentials" || args[0] == "partner") {
 		fmt.Fprintln(c.stdout, "Usage:")
 		for _, cmd := range commands() {
-			if strings.HasPrefix(cmd.name, "credentials ") {
+			if strings.HasPrefix(cmd.name, args[0]+" ") {
 				fmt.Fprintf(c.stdout, "  cairn %s %s\n        %s\n", cmd.name, cmd.synopsis, cmd.summary)
 			}
 		}
-		fmt.Fprintln(c.stdout, "\nRun 'cairn help credentials SUB-COMMAND' for its flags.")
+		fmt.Fprintf(c.stdout, "\nRun 'cairn help %s SUB-COMMAND' for its flags.\n", args[0])
 		return exitOK
 	}
 	cmd, rest, ok := findCommand(args)
