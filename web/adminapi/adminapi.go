@@ -81,6 +81,9 @@ func (a *api) auth(c *fiber.Ctx) error {
 	if !p.IsAdmin() {
 		return capture.Errorf(capture.CodeForbidden, "this credential lacks the admin scope (create one with: cairn credentials create --name NAME --scopes admin)")
 	}
+	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead && !sameOrigin(c) {
+		return capture.Errorf(capture.CodeForbidden, "a change requested from another site (Origin %q) is refused", c.Get(fiber.HeaderOrigin))
+	}
 	return c.Next()
 }
 
