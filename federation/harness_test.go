@@ -265,6 +265,7 @@ const (
 type proxy struct {
 	url    string
 	target *url.URL
+	lrs    *instance
 	rp     *httputil.ReverseProxy
 
 	mu       sync.Mutex
@@ -275,11 +276,14 @@ type proxy struct {
 	posts    int       // POSTs that reached the partner
 	posted   map[string]int
 	onPost   func() // called (outside the lock) when a POST arrives, before it is passed on
+	// conflictIfHeld answers 409 to a POST naming any id the partner holds, as LRSs do
+	// that refuse every repeat, identical or not.
+	conflictIfHeld bool
 }
 
 func newProxy(t testing.TB, target *instance) *proxy {
 	u, _ := url.Parse(target.url)
-	p := &proxy{target: u, reject: map[string]bool{}, posted: map[string]int{}, stallFor: 3 * time.Second}
+	p := &proxy{target: u, lrs: target, reject: map[string]bool{}, posted: map[string]int{}, stallFor: 3 * time.Second}
 	p.rp = httputil.NewSingleHostReverseProxy(u)
 	p.rp.ModifyResponse = func(resp *http.Response) error {
 		p.mu.Lock()
@@ -341,6 +345,12 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "slow down", http.StatusTooManyRequests)
 		return
+	}
+	if isPost && p.conflictIfHeld {
+		if held, _ := p.lrs.store.StatementsByID(r.Context(), ids); len(held) > 0 {
+			http.Error(w, `{"message":"statement id already exists"}`, http.StatusConflict)
+			return
+		}
 	}
 	if rejected {
 		w.Header().Set("Content-Type", "application/json")

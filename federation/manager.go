@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairn-lrs/cairn/capture"
@@ -36,7 +37,8 @@ type Manager struct {
 
 	mu       sync.Mutex
 	workers  map[string]*pushWorker
-	wake     chan struct{} // reconcile now
+	wakers   atomic.Pointer[[]chan struct{}] // the workers' wake channels, read without a lock
+	wake     chan struct{}                   // reconcile now
 	cancel   context.CancelFunc
 	done     chan struct{}
 	metersMu sync.Mutex
@@ -115,14 +117,25 @@ func (m *Manager) Reload() {
 // Wake tells every pusher that new statements may be stored. It never blocks: it is
 // the statement service's Committed hook.
 func (m *Manager) Wake() {
-	m.mu.Lock()
-	for _, w := range m.workers {
+	p := m.wakers.Load()
+	if p == nil {
+		return
+	}
+	for _, w := range *p {
 		select {
-		case w.wake <- struct{}{}:
+		case w <- struct{}{}:
 		default:
 		}
 	}
-	m.mu.Unlock()
+}
+
+// publishWakers makes Wake reach the current workers; the caller holds mu.
+func (m *Manager) publishWakers() {
+	ws := make([]chan struct{}, 0, len(m.workers))
+	for _, w := range m.workers {
+		ws = append(ws, w.wake)
+	}
+	m.wakers.Store(&ws)
 }
 
 func (m *Manager) reconcile(ctx context.Context) {
@@ -141,6 +154,7 @@ func (m *Manager) reconcile(ctx context.Context) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	defer m.publishWakers()
 	for name, w := range m.workers {
 		if p, ok := want[name]; !ok || !p.Updated.Equal(w.updated) {
 			w.cancel()
@@ -176,6 +190,7 @@ func (m *Manager) reconcile(ctx context.Context) {
 func (m *Manager) stopWorkers() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	defer m.publishWakers()
 	for name, w := range m.workers {
 		w.cancel()
 		<-w.done

@@ -2,11 +2,13 @@ package federation_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cairn-lrs/cairn/federation"
+	"github.com/cairn-lrs/cairn/federation/xapiclient"
 )
 
 // Real people's identifiers and names in the privacy fixtures.
@@ -114,8 +116,10 @@ func TestNoLoopsBetweenTwoPushingInstances(t *testing.T) {
 	}
 	a.post(t, batchOf(seq(1, 30)...))
 	b.post(t, batchOf(seq(101, 130)...))
-	a.startManager(t, "ha", nil)
-	b.startManager(t, "hb", nil)
+	// A generous timeout: a POST answered late would be sent twice, which this test counts.
+	slowOK := func(c *federation.Config) { c.Connect = xapiclient.Connect(&http.Client{Timeout: 20 * time.Second}) }
+	a.startManager(t, "ha", slowOK)
+	b.startManager(t, "hb", slowOK)
 	waitFor(t, "both sides hold 60 and are caught up", 10*time.Second, func() bool {
 		return len(a.all(t)) == 60 && len(b.all(t)) == 60 && a.caughtUp(t, "b") && b.caughtUp(t, "a")
 	})

@@ -71,7 +71,7 @@ func (m *Manager) Pull(ctx context.Context, name string) (PullResult, error) {
 			return fail(err)
 		}
 		res.Pages++
-		stored, dead, last, reachedCT := m.storePage(ctx, p, page)
+		stored, dead, last, reachedCT, localErr := m.storePage(ctx, p, page)
 		if err := ctx.Err(); err != nil {
 			return fail(err)
 		}
@@ -86,12 +86,16 @@ func (m *Manager) Pull(ctx context.Context, name string) (PullResult, error) {
 		st.Delivered += int64(stored)
 		st.DeadLettered += int64(len(dead))
 		st.LastSuccess, st.LastError = m.cfg.Now().UTC(), ""
+		meter.add(m.cfg.Now(), stored)
+		st.Throughput = meter.rate(m.cfg.Now())
 		if err := store.PutJobState(ctx, name, Pull, st); err != nil {
 			return res, err
 		}
-		meter.add(m.cfg.Now(), stored)
 		res.Stored += stored
 		res.DeadLettered += len(dead)
+		if localErr != nil {
+			return fail(localErr)
+		}
 		if reachedCT || page.More == "" || len(page.Statements) == 0 {
 			return res, nil
 		}
@@ -104,9 +108,10 @@ func (m *Manager) Pull(ctx context.Context, name string) (PullResult, error) {
 
 // storePage writes the page's statements stored at or before its Consistent-Through.
 // It returns how many were stored, dead letters for those Cairn refused, the stored
-// time of the last statement handled (the next since), and whether it stopped at
-// Consistent-Through.
-func (m *Manager) storePage(ctx context.Context, p Partner, page Page) (int, []DeadLetter, string, bool) {
+// time of the last statement handled (the next since), whether it stopped at
+// Consistent-Through, and a local store failure that stopped it (then last is "" and
+// the page is taken again by the next sync).
+func (m *Manager) storePage(ctx context.Context, p Partner, page Page) (int, []DeadLetter, string, bool, error) {
 	principal := m.pullPrincipal(p)
 	type entry struct {
 		raw    json.RawMessage
@@ -142,7 +147,7 @@ func (m *Manager) storePage(ctx context.Context, p Partner, page Page) (int, []D
 		entries = append(entries, e)
 	}
 	if len(entries) == 0 {
-		return 0, nil, "", reachedCT
+		return 0, nil, "", reachedCT, nil
 	}
 	partsFor := func(sts ...capture.Statement) map[string]capture.Attachment {
 		parts := map[string]capture.Attachment{}
@@ -158,7 +163,7 @@ func (m *Manager) storePage(ctx context.Context, p Partner, page Page) (int, []D
 	var all []capture.Statement
 	for _, e := range entries {
 		if e.err == nil {
-			all = append(all, decodeOne(e.raw))
+			all = append(all, e.st)
 		}
 	}
 	stored := 0
@@ -173,19 +178,21 @@ func (m *Manager) storePage(ctx context.Context, p Partner, page Page) (int, []D
 	}
 	if len(all) == len(entries) {
 		if _, err := m.cfg.Statements.Write(ctx, capture.WriteRequest{Statements: all, Attachments: partsFor(all...), Principal: principal, Origin: p.Name}); err == nil {
-			return len(all), nil, entries[len(entries)-1].stored, reachedCT
+			return len(all), nil, entries[len(entries)-1].stored, reachedCT, nil
 		}
 	}
-	// One by one, so that one refused statement does not hold back the others.
+	// One by one, so that one refused statement does not hold back the others. The
+	// batch write filled properties in place, so each statement is decoded again.
 	for _, e := range entries {
 		if e.err != nil {
 			dead = append(dead, deadOf(e, e.err))
 			continue
 		}
+		e.st = decodeOne(e.raw)
 		if _, err := m.cfg.Statements.Write(ctx, capture.WriteRequest{Statements: []capture.Statement{e.st}, Attachments: partsFor(e.st), Principal: principal, Origin: p.Name}); err != nil {
 			if capture.ErrorCode(err) == capture.CodeInternal || capture.ErrorCode(err) == capture.CodeUnavailable || ctx.Err() != nil {
 				// A local failure, not the statement's: stop before it, retry next time.
-				return stored, dead, "", false
+				return stored, dead, "", false, err
 			}
 			if capture.ErrorCode(err) == capture.CodeConflict && m.heldIdentical(ctx, e.raw) {
 				stored++ // our own statement coming back, with the timestamp we filled in
@@ -196,7 +203,7 @@ func (m *Manager) storePage(ctx context.Context, p Partner, page Page) (int, []D
 		}
 		stored++
 	}
-	return stored, dead, entries[len(entries)-1].stored, reachedCT
+	return stored, dead, entries[len(entries)-1].stored, reachedCT, nil
 }
 
 // decodeOne parses a raw statement that parsed before, without its stored time; each

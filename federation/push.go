@@ -164,6 +164,7 @@ func (ps *pusher) step(ctx context.Context) (int, error) {
 	st.Delivered += int64(b.delivered)
 	st.DeadLettered += int64(len(b.dead))
 	ps.meter.add(now, b.delivered)
+	st.Throughput = ps.meter.rate(now)
 	if sendErr != nil {
 		st.Failed++
 		st.LastError, st.LastErrorAt = describe(sendErr), now

@@ -131,10 +131,72 @@ func TestPushKilledMidBatchResumes(t *testing.T) {
 	px.mu.Lock()
 	resent := px.posted[sid(51)]
 	px.mu.Unlock()
-	if resent != 2 {
-		t.Errorf("statement 51 was POSTed %d times, want 2 (sent again after the kill)", resent)
+	if resent < 2 {
+		t.Errorf("statement 51 was POSTed %d times, want at least 2 (sent again after the kill)", resent)
 	}
 	if letters, _ := a.store.DeadLetters(t.Context(), "", 0); len(letters) != 0 {
 		t.Errorf("dead letters %+v, want none", letters)
 	}
+}
+
+// A partner that answers 409 to every repeat: statements it holds identically count as
+// delivered (checked with a GET), a statement it holds with other content is a genuine
+// conflict and becomes a dead letter; the push filter leaves out what it does not match.
+func TestPushConflictsAndFilter(t *testing.T) {
+	a, b := newInstance(t, "a"), newInstance(t, "b")
+	px := newProxy(t, b)
+	px.conflictIfHeld = true
+	a.post(t, batchOf(seq(1, 40)...))
+	// b already holds 5 and 6 as a sent them, and 7 with other content.
+	var same []string
+	for _, r := range a.all(t) {
+		if r.ID == sid(5) || r.ID == sid(6) {
+			same = append(same, string(r.Raw))
+		}
+	}
+	b.post(t, "["+strings.Join(same, ",")+"]")
+	b.post(t, `{"id":"`+sid(7)+`","actor":{"mbox":"mailto:someone@else.org"},"verb":{"id":"http://adlnet.gov/expapi/verbs/experienced"},"object":{"id":"https://courses.example.com/item/7"}}`)
+	// Only statements about items 1x and 3x are wanted (prefix filter), plus 5, 6, 7.
+	a.post(t, `{"id":"`+sid(99)+`","actor":{"mbox":"mailto:x@example.org"},"verb":{"id":"http://adlnet.gov/expapi/verbs/experienced"},"object":{"id":"https://elsewhere.example/99"}}`)
+	a.addPartner(t, federation.Partner{Name: "b", Endpoint: px.url + "/xapi", Batch: 8,
+		Filter: federation.Filter{ActivityPrefixes: []string{"https://courses.example.com/item/"}}}, b)
+	a.startManager(t, "h1", nil)
+	waitFor(t, "push caught up", 10*time.Second, func() bool { return a.caughtUp(t, "b") })
+
+	letters, _ := a.store.DeadLetters(t.Context(), "b", 0)
+	if len(letters) != 1 || letters[0].StatementID != sid(7) || letters[0].Status != 409 || !strings.Contains(letters[0].Reason, "different statement") {
+		t.Fatalf("dead letters %+v: want one genuine 409 conflict for statement 7", letters)
+	}
+	got := map[string]bool{}
+	for _, r := range b.all(t) {
+		got[r.ID] = true
+	}
+	if len(got) != 40 || got[sid(99)] {
+		t.Fatalf("b holds %d statements (99 there: %v), want 1..40 only", len(got), got[sid(99)])
+	}
+	if st := a.state(t, "b", federation.Push); st.Delivered != 39 || st.DeadLettered != 1 {
+		t.Errorf("push state %+v: want 39 delivered (37 new, 2 identical repeats), 1 dead-lettered", st)
+	}
+}
+
+// One partner's trouble never slows another: while one partner stalls every request,
+// the other receives everything at once.
+func TestPushPartnersIndependent(t *testing.T) {
+	a, b, c := newInstance(t, "a"), newInstance(t, "b"), newInstance(t, "c")
+	slow := newProxy(t, b)
+	slow.stallFor = 2500 * time.Millisecond
+	slow.setPlan(stall, stall, stall, stall, stall, stall)
+	a.addPartner(t, federation.Partner{Name: "slow", Endpoint: slow.url + "/xapi", Batch: 10}, b)
+	a.addPartner(t, federation.Partner{Name: "fast", Endpoint: c.url + "/xapi", Batch: 10}, c)
+	a.post(t, batchOf(seq(1, 50)...))
+	start := time.Now()
+	a.startManager(t, "h1", nil)
+	waitFor(t, "the healthy partner caught up", 3*time.Second, func() bool { return a.caughtUp(t, "fast") })
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the healthy partner took %s", d)
+	}
+	if a.caughtUp(t, "slow") || len(b.all(t)) != 0 {
+		t.Fatal("the stalled partner received statements through a stalling proxy")
+	}
+	assertSame(t, a, c, sids(seq(1, 50)))
 }

@@ -24,7 +24,7 @@ type Figures struct {
 	Failed       int64     `json:"failed"`
 	DeadLettered int64     `json:"deadLettered"`
 	DeadLetters  int       `json:"deadLettersWaiting"` // letters not yet replayed or discarded
-	Throughput   float64   `json:"throughput"`         // statements a second over the last minute, in this process
+	Throughput   float64   `json:"throughput"`         // statements a second over the last minute
 }
 
 // PartnerStatus is a partner with the figures of its jobs.
@@ -81,6 +81,9 @@ func (m *Manager) status(ctx context.Context, p Partner) (PartnerStatus, error) 
 		}
 		f := Figures{Direction: dir, LastSuccess: st.LastSuccess, LastError: st.LastError, LastErrorAt: st.LastErrorAt,
 			Delivered: st.Delivered, Failed: st.Failed, DeadLettered: st.DeadLettered, Throughput: m.meter(p.Name, dir).rate(now)}
+		if f.Throughput == 0 && now.Sub(st.LastSuccess) < meterWindow {
+			f.Throughput = st.Throughput // another process runs the job
+		}
 		for _, l := range letters {
 			if l.Direction == dir {
 				f.DeadLetters++

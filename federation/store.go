@@ -24,6 +24,10 @@ type State struct {
 	Failed       int64 `json:"failed"`       // attempts that failed and were retried
 	DeadLettered int64 `json:"deadLettered"` // statements set aside as dead letters
 
+	// Throughput is the holder's statements a second over the last minute, as of its
+	// last save (so that other processes, such as the CLI, can show it).
+	Throughput float64 `json:"throughput,omitempty"`
+
 	LastSuccess time.Time `json:"lastSuccess,omitzero"`
 	LastError   string    `json:"lastError,omitempty"` // in words; "" after a later success
 	LastErrorAt time.Time `json:"lastErrorAt,omitzero"`

@@ -12,29 +12,31 @@ import (
 )
 
 // federationMigrations hold the federation tables: partners (settings as JSON, the
-// credentials sealed), one state per partner job, dead letters, and job leases.
+// credentials sealed), one state per partner job, dead letters, and job leases. The
+// statements use IF NOT EXISTS so that a database whose set versions were lost (the
+// legacy single-version layout) can run them again.
 var federationMigrations = []string{
 	// 1: initial schema.
 	`
-CREATE TABLE fed_partners (
+CREATE TABLE IF NOT EXISTS fed_partners (
 	name   TEXT PRIMARY KEY,
 	config BLOB NOT NULL,                  -- federation.Partner as JSON, without credentials
 	sealed BLOB NOT NULL                   -- AES-GCM sealed credentials
 );
-CREATE TABLE fed_states (
+CREATE TABLE IF NOT EXISTS fed_states (
 	partner TEXT NOT NULL,
 	dir     TEXT NOT NULL,
 	state   BLOB NOT NULL,                 -- federation.State as JSON
 	PRIMARY KEY (partner, dir)
 ) WITHOUT ROWID;
-CREATE TABLE fed_dead_letters (
+CREATE TABLE IF NOT EXISTS fed_dead_letters (
 	n       INTEGER PRIMARY KEY,           -- insertion order
 	id      TEXT NOT NULL UNIQUE,
 	partner TEXT NOT NULL,
 	letter  BLOB NOT NULL                  -- federation.DeadLetter as JSON
 );
-CREATE INDEX fed_dead_letters_partner ON fed_dead_letters (partner, n);
-CREATE TABLE fed_leases (
+CREATE INDEX IF NOT EXISTS fed_dead_letters_partner ON fed_dead_letters (partner, n);
+CREATE TABLE IF NOT EXISTS fed_leases (
 	job    TEXT PRIMARY KEY,
 	holder TEXT NOT NULL,
 	until  INTEGER NOT NULL                -- unix nanoseconds

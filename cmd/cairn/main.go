@@ -229,14 +229,14 @@ func (c *cli) help(args []string) int {
 		c.usage(c.stdout)
 		return exitOK
 	}
-	if len(args) == 1 && args[0] == "credentials" {
+	if len(args) == 1 && (args[0] == "credentials" || args[0] == "partner") {
 		fmt.Fprintln(c.stdout, "Usage:")
 		for _, cmd := range commands() {
-			if strings.HasPrefix(cmd.name, "credentials ") {
+			if strings.HasPrefix(cmd.name, args[0]+" ") {
 				fmt.Fprintf(c.stdout, "  cairn %s %s\n        %s\n", cmd.name, cmd.synopsis, cmd.summary)
 			}
 		}
-		fmt.Fprintln(c.stdout, "\nRun 'cairn help credentials SUB-COMMAND' for its flags.")
+		fmt.Fprintf(c.stdout, "\nRun 'cairn help %s SUB-COMMAND' for its flags.\n", args[0])
 		return exitOK
 	}
 	cmd, rest, ok := findCommand(args)
@@ -259,16 +259,17 @@ Usage: cairn COMMAND [flags]
 Commands:
 `)
 	for _, cmd := range commands() {
-		fmt.Fprintf(w, "  %-20s %s\n", cmd.name, cmd.summary)
+		fmt.Fprintf(w, "  %-28s %s\n", cmd.name, cmd.summary)
 	}
-	fmt.Fprintf(w, "  %-20s %s\n", "help [COMMAND]", "show this text, or a command's flags")
+	fmt.Fprintf(w, "  %-28s %s\n", "help [COMMAND]", "show this text, or a command's flags")
 	fmt.Fprint(w, `
 Settings (a flag wins over its environment variable, which wins over the default):
 `)
 	config.WriteSettings(w, config.ServeSettings())
 	fmt.Fprint(w, `
 The credentials commands take --store, --log-level and --log-format; users create
-also takes --agent-home-page.
+also takes --agent-home-page; the partner commands also take --partner-key and
+--base-url.
 A secret setting X can instead be read from the file named by X_FILE (surrounding
 white space is trimmed); setting both X and X_FILE is an error.
 

@@ -81,6 +81,9 @@ func (a *api) auth(c *fiber.Ctx) error {
 	if !p.IsAdmin() {
 		return capture.Errorf(capture.CodeForbidden, "this credential lacks the admin scope (create one with: cairn credentials create --name NAME --scopes admin)")
 	}
+	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead && !sameOrigin(c) {
+		return capture.Errorf(capture.CodeForbidden, "a change requested from another site (Origin %q) is refused", c.Get(fiber.HeaderOrigin))
+	}
 	return c.Next()
 }
 
@@ -392,7 +395,7 @@ func Exposition(all []federation.PartnerStatus) string {
 			func(_ federation.PartnerStatus, f federation.Figures) float64 { return f.LagSeconds }},
 		{"cairn_partner_lag_statements", "gauge", "Push: statements stored after the cursor (-1 for pull: unknown).",
 			func(_ federation.PartnerStatus, f federation.Figures) float64 { return float64(f.LagItems) }},
-		{"cairn_partner_throughput", "gauge", "Statements a second over the last minute, in this instance.",
+		{"cairn_partner_throughput", "gauge", "Statements a second over the last minute, as measured by the job's holder.",
 			func(_ federation.PartnerStatus, f federation.Figures) float64 { return f.Throughput }},
 		{"cairn_partner_last_success_timestamp_seconds", "gauge", "Unix time of the last success (0: never).",
 			func(_ federation.PartnerStatus, f federation.Figures) float64 {

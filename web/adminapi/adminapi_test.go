@@ -164,6 +164,12 @@ func TestAdminAPI(t *testing.T) {
 	if code, body := call(t, "GET", a.url+"/admin/partners/", admin, ""); code != 200 || !bytes.Contains(body, []byte(">Pause<")) {
 		t.Errorf("page after resume: %d %s", code, body)
 	}
+	req, _ = http.NewRequest("POST", a.url+"/admin/partners/b/pause", nil)
+	req.SetBasicAuth(admin[0], admin[1])
+	req.Header.Set("Origin", "https://evil.example")
+	if resp, err := noRedirect.Do(req); err != nil || resp.StatusCode != 403 {
+		t.Fatalf("cross-site form post: %v %v, want 403", resp, err)
+	}
 	call(t, "POST", a.url+"/api/admin/partners/b/pause", admin, "")
 
 	code, body = call(t, "GET", a.url+"/metrics", admin, "")

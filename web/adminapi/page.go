@@ -94,6 +94,9 @@ func (a *api) page(c *fiber.Ctx) error {
 // pageAction runs one action and redirects to the page with its outcome in words.
 func (a *api) pageAction(act string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if !sameOrigin(c) {
+			return capture.Errorf(capture.CodeForbidden, "the form was posted from another site")
+		}
 		m, err := a.manager()
 		if err != nil {
 			return err
@@ -129,3 +132,18 @@ func (a *api) pageAction(act string) fiber.Handler {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// sameOrigin reports whether a form post comes from this site: browsers send Origin
+// (or at least Referer) on cross-site posts, and credentials they cached for HTTP Basic
+// would otherwise ride along (cross-site request forgery).
+func sameOrigin(c *fiber.Ctx) bool {
+	from := c.Get(fiber.HeaderOrigin)
+	if from == "" {
+		from = c.Get(fiber.HeaderReferer)
+	}
+	if from == "" {
+		return true // not a browser form post
+	}
+	u, err := url.Parse(from)
+	return err == nil && u.Host == string(c.Request().Host())
+}
