@@ -142,4 +142,13 @@ func TestConsoleInBrowser(t *testing.T) {
 	if body := text(admin, `document.body.innerText`); !strings.Contains(body, "Statements per week by source") || !strings.Contains(body, "Article 1") {
 		t.Errorf("reports page:\n%s", body)
 	}
+	// The partners page takes the same sign-in; a member is refused it too.
+	step(admin, "open the partners page", chromedp.Navigate(base+"/admin/partners"))
+	if body := text(admin, `document.body.innerText`); !strings.Contains(body, "Partners") || strings.Contains(body, "for admins") {
+		t.Errorf("partners page for the admin:\n%s", body)
+	}
+	step(member, "member opens the partners page", chromedp.Navigate(base+"/admin/partners"))
+	if body := text(member, `document.body.innerText`); !strings.Contains(body, "for admins") {
+		t.Errorf("partners page for a member:\n%s", body)
+	}
 }

@@ -139,7 +139,7 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		RateLimit:   cfg.RateLimit,
 		Version:     shortVersion(),
 		Origin:      origin,
-		Mount:       adminapi.Mounter(admin),
+		Mount:       func(app *fiber.App) { adminapi.Mount(app, admin) },
 	})
 	hubSvc := newHubService(store, statements, toSlack, cfg, logger)
 	if slackApp, err = startSlack(cfg, store, statements, enricher, hubSvc, logger); err != nil {
@@ -150,7 +150,15 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 	}
 	slackroutes.Mount(app, slackApp.handler())
 	extCfg := extensionapi.Config{Credentials: credentials, XAPIEndpoint: cfg.BaseURL + "/xapi"}
-	if hub := mountHub(app, hubSvc, store, credentials, cfg, logger); hub != nil {
+	hub := mountHub(app, hubSvc, store, credentials, cfg, logger)
+	// The partners page is registered before the console so that its own same-origin
+	// check, not the console's form tokens, guards its forms.
+	if hub != nil {
+		adminapi.MountPage(app, admin, hub.RequireAdmin)
+	} else {
+		adminapi.MountPage(app, admin, adminapi.BasicAdmin(credentials))
+	}
+	if hub != nil {
 		extCfg.Person = func(c *fiber.Ctx) (extensionapi.Identity, bool) {
 			p, ok := hub.CurrentPerson(c)
 			return extensionapi.Identity{Name: p.Name, Email: p.Email, Person: p.Agent}, ok
