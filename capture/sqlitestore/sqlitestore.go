@@ -158,7 +158,11 @@ func (s *Store) init(ctx context.Context) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	s.lastSeq.Store(lastSeq.Int64)
+	var floor int64 // the highest seq of an erased statement (erase.go)
+	if err := s.w.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = ?`, seqFloor).Scan(&floor); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	s.lastSeq.Store(max(lastSeq.Int64, floor))
 	s.lastStored = lastStored.Int64
 	var mono int64
 	if err := s.w.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'stored_monotonic'`).Scan(&mono); err != nil {
