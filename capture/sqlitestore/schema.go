@@ -15,6 +15,7 @@ var schemaSets = []schemaSet{
 	{name: "reports", migrations: reportsMigrations},
 	{name: "federation", migrations: federationMigrations},
 	{name: "slack", migrations: slackMigrations},
+	{name: "erasure", migrations: erasureMigrations},
 }
 
 // schemaSet is one domain's ordered migrations.

@@ -142,6 +142,7 @@ func parsePartnerBody(data []byte) (partnerBody, error) {
 		Interval   string            `json:"interval"`
 		Filter     federation.Filter `json:"filter"`
 		Privacy    string            `json:"privacy"`
+		Erasure    string            `json:"erasure"`
 		Paused     bool              `json:"paused"`
 		InboundKey string            `json:"inboundKey"`
 		Auth       *federation.Auth  `json:"auth"`
@@ -152,7 +153,7 @@ func parsePartnerBody(data []byte) (partnerBody, error) {
 		return b, err
 	}
 	b.Partner = federation.Partner{Name: aux.Name, Endpoint: aux.Endpoint, Direction: federation.Direction(aux.Direction), Batch: aux.Batch,
-		Filter: aux.Filter, Privacy: federation.Privacy(aux.Privacy), Paused: aux.Paused, InboundKey: aux.InboundKey}
+		Filter: aux.Filter, Privacy: federation.Privacy(aux.Privacy), Erasure: federation.ErasureNotice(aux.Erasure), Paused: aux.Paused, InboundKey: aux.InboundKey}
 	b.Interval, b.Auth, b.Name = aux.Interval, aux.Auth, aux.Name
 	return b, nil
 }
