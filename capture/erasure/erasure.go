@@ -82,6 +82,12 @@ type Store interface {
 	DeleteAgentDocuments(ctx context.Context, agentKeys []string) (int, error)
 }
 
+// Checkpointer is a store that keeps page images from before a change (SQLite's WAL):
+// Checkpoint overwrites them. The Eraser calls it last when its Store has it.
+type Checkpointer interface {
+	Checkpoint(ctx context.Context) error
+}
+
 // Rollups rebuilds the report figures (reports.Store has it).
 type Rollups interface {
 	ResetRollups(ctx context.Context) error
@@ -255,6 +261,11 @@ func (e *Eraser) Erase(ctx context.Context, r Request) (Record, error) {
 			fail("partners", err)
 		}
 		rec.Partners = recalls
+	}
+	if cp, ok := e.cfg.Store.(Checkpointer); ok {
+		if err := cp.Checkpoint(ctx); err != nil {
+			fail("checkpoint", err)
+		}
 	}
 	rec.Reason = blank(strings.TrimSpace(r.Reason), person)
 	if err := e.cfg.Audit.AddErasure(context.WithoutCancel(ctx), rec); err != nil {

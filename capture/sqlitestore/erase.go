@@ -5,14 +5,15 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/cairn-lrs/cairn/capture"
 )
 
-// Erasure runs with secure_delete on (SQLite overwrites the freed space of deleted
-// rows with zeros) and ends with a truncating WAL checkpoint, so that the erased bytes
-// stay neither in free pages of the database file nor in old frames of its WAL, as
-// far as no reader holds an old snapshot at that moment.
+// The writer connection runs with secure_delete on (SQLite overwrites the space of
+// deleted and replaced rows, and freed pages, with zeros), and an erasure ends with
+// Checkpoint, so that erased bytes stay neither in the database file nor in old
+// frames of its WAL.
 
 // maxRefLevels bounds the StatementRef levels that an erasure recomputes inherited keys
 // along (chains longer than this are not produced by real clients; cycles end here).
@@ -68,11 +69,6 @@ func (s *Store) EraseStatements(ctx context.Context, b capture.EraseBatch) error
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	defer s.prepareWanted()
-	if _, err := s.w.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
-		return internal(err, "erase statements")
-	}
-	defer s.w.ExecContext(context.WithoutCancel(ctx), `PRAGMA secure_delete = OFF`)
-
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return internal(err, "erase statements")
@@ -96,10 +92,32 @@ func (s *Store) EraseStatements(ctx context.Context, b capture.EraseBatch) error
 		s.danglingUnknown = true
 		clear(s.dangling)
 	}
-	if _, err := s.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		s.logger.Warn("erasure: WAL checkpoint failed; old frames stay until the next one", "err", err)
-	}
 	return nil
+}
+
+// Checkpoint copies every WAL frame into the database file and truncates the WAL, so
+// that page images from before an erasure are overwritten (erasure.Checkpointer).
+// CodeInternal on failure; frames a reader still needs stay until the next one.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	var busy, frames, done int
+	for attempt := 0; attempt < 20; attempt++ { // a reader's snapshot ends within moments
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return internal(ctx.Err(), "checkpoint")
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		if err := s.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done); err != nil {
+			return internal(err, "checkpoint")
+		}
+		if busy == 0 {
+			return nil
+		}
+	}
+	return capture.Errorf(capture.CodeUnavailable, "checkpoint: a reader holds old pages; %d of %d frames copied", done, frames)
 }
 
 // eraseIn applies b within tx and returns the ids it deleted. The caller holds wmu.
@@ -322,9 +340,6 @@ func sameSet(a, b map[string]bool) bool {
 func (s *Store) DeleteAgentDocuments(ctx context.Context, agentKeys []string) (int, error) {
 	n := 0
 	err := s.writeTx(ctx, "delete agent documents", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
-			return err
-		}
 		for _, c := range chunks(agentKeys, idsPerIn) {
 			args, k := inArgs(c)
 			args = append([]any{string(capture.KindState), string(capture.KindAgentProfile)}, args...)
@@ -340,6 +355,5 @@ func (s *Store) DeleteAgentDocuments(ctx context.Context, agentKeys []string) (i
 		}
 		return nil
 	})
-	s.w.ExecContext(context.WithoutCancel(ctx), `PRAGMA secure_delete = OFF`)
 	return n, err
 }

@@ -81,11 +81,7 @@ func (s *Store) PutSlackLink(ctx context.Context, l workspace.Link) error {
 // DeleteSlackLink removes the link of userID in teamID; an absent one is not an error.
 func (s *Store) DeleteSlackLink(ctx context.Context, teamID, userID string) error {
 	return s.writeTx(ctx, "delete slack link", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
-			return err
-		}
 		_, err := s.txExec(ctx, tx, `DELETE FROM slack_links WHERE team_id = ? AND user_id = ?`, teamID, userID)
-		tx.ExecContext(ctx, `PRAGMA secure_delete = OFF`)
 		return err
 	})
 }

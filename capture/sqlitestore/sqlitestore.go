@@ -107,7 +107,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	// database (925 MiB at 1M statements) instead of staying bounded.
 	common := "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(memory)&_pragma=mmap_size(0)"
 	w, err := sql.Open("sqlite", base+"?_txlock=immediate&_pragma=synchronous(normal)"+
-		"&_pragma=cache_size(-32768)&_pragma=journal_size_limit(67108864)&_pragma=wal_autocheckpoint(10000)"+common)
+		"&_pragma=cache_size(-32768)&_pragma=journal_size_limit(67108864)&_pragma=wal_autocheckpoint(10000)&_pragma=secure_delete(1)"+common)
 	if err != nil {
 		return nil, capture.Internal(err, "open store")
 	}
