@@ -155,6 +155,12 @@ func ParseRequest(r Request) (Person, error) {
 		if ot, ok := a["objectType"]; ok && ot != "Agent" {
 			return p, capture.Errorf(capture.CodeInvalid, "agents[%d]: objectType must be Agent", i)
 		}
+		// The agent is checked as the actor of a minimal statement (Data 2.4.2.1).
+		probe := capture.Statement{"actor": a, "verb": map[string]any{"id": "http://adlnet.gov/expapi/verbs/experienced"},
+			"object": map[string]any{"id": "urn:cairn:erasure"}}
+		if err := capture.ValidateStatement(probe); err != nil {
+			return p, capture.Errorf(capture.CodeInvalid, "agents[%d]%s", i, strings.TrimPrefix(capture.ErrorMessage(err), "actor"))
+		}
 		k, err := capture.AgentKeyOf(a)
 		if err != nil {
 			return p, capture.Errorf(capture.CodeInvalid, "agents[%d]: %s", i, capture.ErrorMessage(err))

@@ -82,6 +82,7 @@ func ServeSettings() []Setting {
 		{Flag: FlagReportMinGroup, Env: "CAIRN_REPORT_MIN_GROUP", Default: "5", Meta: "K",
 			Usage: "with --report-privacy: the smallest group of people a figure may stand for"},
 		partnerKeySetting(),
+		pseudonymKeySetting(),
 	}, append(SlackSettings(), CommonSettings()...)...)
 }
 
@@ -155,6 +156,7 @@ type Serve struct {
 	ReportPrivacy   bool
 	ReportMinGroup  int
 	PartnerKey      string // "" when federation is not configured
+	PseudonymKey    string // keys pseudonymised exports and erasure records: --pseudonym-key, else the partner key; "" when neither
 	Slack           Slack
 }
 
@@ -202,6 +204,7 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.ReportPrivacy = parse(&p, values[FlagReportPrivacy], ParseBool)
 		s.ReportMinGroup = parse(&p, values[FlagReportMinGroup], func(s string) (int, error) { return ParsePositiveInt(s, 1000) })
 		s.PartnerKey = parse(&p, values[FlagPartnerKey], ParsePartnerKey)
+		s.PseudonymKey = PseudonymKeyOf(parse(&p, values[FlagPseudonymKey], ParsePartnerKey), s.PartnerKey)
 		s.Slack = p.slack(values)
 		return s, p.err()
 	}
