@@ -198,6 +198,22 @@ func (p *Person) addName(n string) {
 	}
 }
 
+// Preview checks r like Erase and returns the person with how many stored statements
+// name them (their own and others'), changing nothing: what a confirmation shows.
+func (e *Eraser) Preview(ctx context.Context, r Request) (Person, int, error) {
+	person, err := ParseRequest(r)
+	if err != nil {
+		return person, 0, err
+	}
+	recs, err := e.cfg.Store.StatementsMentioning(ctx, person.AgentKeys)
+	return person, len(recs), err
+}
+
+// Erasures lists at most limit audit records, newest first (AuditStore.Erasures).
+func (e *Eraser) Erasures(ctx context.Context, limit int) ([]Record, error) {
+	return e.cfg.Audit.Erasures(ctx, limit)
+}
+
 // Erase erases the person of r (see the package comment) and returns the audit record
 // it stored. CodeInvalid for a bad request (nothing done). A failing step does not
 // stop the others: the record lists it in Errors and Erase returns it with a

@@ -89,8 +89,7 @@ func setupPeopleErase(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 		for _, a := range agents {
 			req.Agents = append(req.Agents, json.RawMessage(a))
 		}
-		person, err := erasure.ParseRequest(req)
-		if err != nil {
+		if _, err := erasure.ParseRequest(req); err != nil {
 			return usageErrorf("%s", strings.Replace(capture.ErrorMessage(err), "agents", "--agent", 1))
 		}
 		logger := newLogger(c.stderr, cfg.Common)
@@ -99,21 +98,21 @@ func setupPeopleErase(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 			return err
 		}
 		defer store.Close()
+		eraser, err := newEraser(store, eraserDeps{baseURL: cfg.BaseURL, pseudonymKey: cfg.PseudonymKey, partnerKey: cfg.PartnerKey, logger: logger})
+		if err != nil {
+			return err
+		}
 		if !*yes {
-			found, err := store.StatementsMentioning(ctx, person.AgentKeys)
+			person, found, err := eraser.Preview(ctx, req)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(c.stderr, "This erases the person known as %s: %d statements name them; their own are removed, the others rewritten; their documents, links and partner copies (where configured) follow. It cannot be undone.\nType yes to erase: ",
-				strings.Join(person.AgentKeys, ", "), len(found))
+				strings.Join(person.AgentKeys, ", "), found)
 			line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 			if !strings.EqualFold(strings.TrimSpace(line), "yes") {
 				return errors.New("not confirmed: nothing was erased")
 			}
-		}
-		eraser, err := newEraser(store, eraserDeps{baseURL: cfg.BaseURL, pseudonymKey: cfg.PseudonymKey, partnerKey: cfg.PartnerKey, logger: logger})
-		if err != nil {
-			return err
 		}
 		rec, err := eraser.Erase(ctx, req)
 		if rec.ID != "" {
