@@ -54,8 +54,8 @@ type Config struct {
 	// Pseudonymize rewrites a statement's agents with keyed pseudonyms
 	// (federation.Pseudonymizer.Apply); exports offer it, and Privacy requires it.
 	Pseudonymize func(st map[string]any)
-	Logger      *slog.Logger
-	ImportLimit int // largest NDJSON upload in bytes (keep within the app's body limit); 0: 16 MiB
+	Logger       *slog.Logger
+	ImportLimit  int // largest NDJSON upload in bytes (keep within the app's body limit); 0: 16 MiB
 }
 
 type console struct {
