@@ -113,6 +113,13 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		}
 	}
 	admin := adminapi.Config{Credentials: credentials}
+	deps := eraserDeps{baseURL: cfg.BaseURL, pseudonymKey: cfg.PseudonymKey, partnerKey: cfg.PartnerKey, logger: logger}
+	if reporter != nil {
+		deps.afterReset = reporter.Committed
+	}
+	if admin.Eraser, err = newEraser(store, deps); err != nil {
+		logger.Warn("erasure is off", "err", err)
+	}
 	var origin func(context.Context, string) (string, error)
 	if fed != nil {
 		admin.Partners, admin.Manager = fed.partners, fed.mgr

@@ -126,7 +126,9 @@ func setupStatementsExport(c *cli, fs *flag.FlagSet) func(context.Context, []str
 }
 
 // exportPseudonymizer returns the rewrite of pseudonymised exports: the federation
-// pseudonymiser keyed by key under the name "export", with accounts on baseURL.
+// pseudonymiser keyed by key under the name "export", with accounts on baseURL. The
+// console (web/admin Config.Pseudonymize) takes the same, so a person has one
+// pseudonym in every export.
 func exportPseudonymizer(key, baseURL string) (func(map[string]any), error) {
 	if key == "" {
 		return nil, fmt.Errorf("pseudonymised exports need a key: set --%s (or --%s)", config.FlagPseudonymKey, config.FlagPartnerKey)
