@@ -70,8 +70,9 @@ type CredentialBinding interface {
 	CredentialsOf(ctx context.Context, p Person) ([]string, error)
 }
 
-// Revoker revokes a credential (capture.CredentialStore has it).
+// Revoker reads and revokes credentials (capture.CredentialStore has both).
 type Revoker interface {
+	Credential(ctx context.Context, key string) (capture.Credential, error)
 	RevokeCredential(ctx context.Context, key string, at time.Time) error
 }
 
@@ -253,7 +254,14 @@ func (e *Eraser) Erase(ctx context.Context, r Request) (Record, error) {
 			fail("credentials", err)
 		}
 		for _, k := range keys {
-			if err := e.cfg.Revoker.RevokeCredential(ctx, k, rec.At); err != nil {
+			c, err := e.cfg.Revoker.Credential(ctx, k)
+			if capture.ErrorCode(err) == capture.CodeNotFound || (err == nil && !c.RevokedAt.IsZero()) {
+				continue // gone or revoked before: nothing to do
+			}
+			if err == nil {
+				err = e.cfg.Revoker.RevokeCredential(ctx, k, rec.At)
+			}
+			if err != nil {
 				fail("credentials", err)
 				continue
 			}

@@ -155,6 +155,19 @@ func (h *hubPart) ErasePerson(ctx context.Context, p erasure.Person) (int, error
 	return 0, nil
 }
 
+// binding binds credentials to agent keys.
+type binding map[string]string
+
+func (b binding) CredentialsOf(_ context.Context, p erasure.Person) ([]string, error) {
+	var keys []string
+	for _, k := range p.AgentKeys {
+		if c, ok := b[k]; ok {
+			keys = append(keys, c)
+		}
+	}
+	return keys, nil
+}
+
 func TestEraseSQLite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cairn.db")
 	s, err := sqlitestore.Open(t.Context(), path, nil)
@@ -253,11 +266,18 @@ func runErasure(t *testing.T, s fullStore) {
 	}
 	mgr.Stop()
 
+	// A credential bound to Alice (the binding comes from the hub) and one of Bob's.
+	for _, key := range []string{"alice-cred", "bob-cred"} {
+		if err := s.CreateCredential(ctx, capture.Credential{Key: key, Name: key, SecretHash: "x", Scopes: []string{capture.ScopeAll}, CreatedAt: time.Now().UTC()}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	hub := &hubPart{}
 	eraser := erasure.New(erasure.Config{
 		Store: s, Audit: s, Rollups: s,
-		Recaller: &federation.Recaller{Partners: partners, Connect: connect, HomePage: baseURL, Wait: 10 * time.Millisecond},
-		Parts:    []erasure.Part{workspace.ErasePart{Store: s}, hub},
+		Recaller:    &federation.Recaller{Partners: partners, Connect: connect, HomePage: baseURL, Wait: 10 * time.Millisecond},
+		Parts:       []erasure.Part{workspace.ErasePart{Store: s}, hub},
+		Credentials: binding{"mbox:mailto:alice@example.org": "alice-cred"}, Revoker: s,
 		HomePage: baseURL, AuditKey: []byte("audit key"),
 	})
 	req := erasure.Request{
@@ -274,8 +294,14 @@ func runErasure(t *testing.T, s fullStore) {
 		t.Fatalf("Erase: %v", err)
 	}
 	// Hand count: 1 and 2 are Alice's (deleted); 3, 4 and 6 mention her (anonymised).
-	if rec.StatementsDeleted != 2 || rec.StatementsAnonymised != 3 || rec.Documents != 2 || !rec.FiguresRebuilt {
-		t.Errorf("record = %+v; want 2 deleted, 3 anonymised, 2 documents, figures rebuilt", rec)
+	if rec.StatementsDeleted != 2 || rec.StatementsAnonymised != 3 || rec.Documents != 2 || rec.Credentials != 1 || !rec.FiguresRebuilt {
+		t.Errorf("record = %+v; want 2 deleted, 3 anonymised, 2 documents, 1 credential, figures rebuilt", rec)
+	}
+	for key, revoked := range map[string]bool{"alice-cred": true, "bob-cred": false} {
+		c, err := s.Credential(ctx, key)
+		if err != nil || c.RevokedAt.IsZero() == revoked {
+			t.Errorf("credential %s: revoked at %v, %v; want revoked %v", key, c.RevokedAt, err, revoked)
+		}
 	}
 	if len(rec.Parts) != 2 || rec.Parts[0] != (erasure.PartCount{Name: "slack links", Count: 1}) || rec.Parts[1] != (erasure.PartCount{Name: "qa", Count: 4}) {
 		t.Errorf("parts = %+v; want slack links 1, qa 4", rec.Parts)

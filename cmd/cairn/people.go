@@ -25,10 +25,11 @@ import (
 // eraserDeps are what newEraser wires beyond the store.
 type eraserDeps struct {
 	baseURL      string
-	pseudonymKey string // keys the person hash of audit records; "" for none
-	partnerKey   string // opens partner credentials for erasure notices; "" for none
-	afterReset   func() // wakes the report rollup; may be nil
-	parts        []erasure.Part
+	pseudonymKey string                    // keys the person hash of audit records; "" for none
+	partnerKey   string                    // opens partner credentials for erasure notices; "" for none
+	afterReset   func()                    // wakes the report rollup; may be nil
+	parts        []erasure.Part            // the hub's part joins here
+	credentials  erasure.CredentialBinding // credentials bound to people; nil until such a binding exists
 	logger       *slog.Logger
 }
 
@@ -39,7 +40,8 @@ func newEraser(store capture.Store, d eraserDeps) (*erasure.Eraser, error) {
 	if !ok {
 		return nil, errors.New("this store keeps no erasure records")
 	}
-	cfg := erasure.Config{Store: store, Audit: audit, HomePage: d.baseURL, AfterReset: d.afterReset, Logger: d.logger, Parts: d.parts}
+	cfg := erasure.Config{Store: store, Audit: audit, HomePage: d.baseURL, AfterReset: d.afterReset, Logger: d.logger, Parts: d.parts,
+		Credentials: d.credentials, Revoker: store}
 	if d.pseudonymKey != "" {
 		cfg.AuditKey = []byte("cairn erasure audit v1\x00" + d.pseudonymKey)
 	}
