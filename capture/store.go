@@ -92,11 +92,12 @@ type StatementStore interface {
 	// error some records may be written; a repeat call with the same records completes them
 	// and otherwise changes nothing. An empty list is a no-op.
 	PutActivities(ctx context.Context, acts []ActivityRecord) error
-	// StatementsMentioning returns every stored record (voided or not, with Keys and
-	// InheritedKeys) whose own keys name any of agentKeys (AgentKeyOf strings) in any
-	// role: actor or object agent, related agent (instructor, team, group member, inside
-	// a SubStatement) or authority. In Seq order; none is an empty list.
-	StatementsMentioning(ctx context.Context, agentKeys []string) ([]StatementRecord, error)
+	// StatementsMentioning returns at most limit stored records (voided or not, with Keys
+	// and InheritedKeys) with Seq > afterSeq whose own keys name any of agentKeys
+	// (AgentKeyOf strings, at most 256) in any role: actor or object agent, related agent
+	// (instructor, team, group member, inside a SubStatement) or authority. In Seq order;
+	// none is an empty list. CodeInvalid for limit < 1 or too many keys.
+	StatementsMentioning(ctx context.Context, agentKeys []string, afterSeq int64, limit int) ([]StatementRecord, error)
 	// EraseStatements removes and rewrites stored statements for the erasure of a person,
 	// the one change to stored statements the LRS makes (it overrides the immutability
 	// of xAPI 1.0.3 Data 2.3.1 as the law requires). See EraseBatch. Ids not stored are

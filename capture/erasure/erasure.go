@@ -78,7 +78,7 @@ type Revoker interface {
 
 // Store is the part of the capture store an erasure changes.
 type Store interface {
-	StatementsMentioning(ctx context.Context, agentKeys []string) ([]capture.StatementRecord, error)
+	StatementsMentioning(ctx context.Context, agentKeys []string, afterSeq int64, limit int) ([]capture.StatementRecord, error)
 	EraseStatements(ctx context.Context, b capture.EraseBatch) error
 	DeleteAgentDocuments(ctx context.Context, agentKeys []string) (int, error)
 }
@@ -114,6 +114,9 @@ type Config struct {
 	AuditKey []byte
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// Page is how many statements an erasure reads, and changes in one store call, at a
+	// time (0: 500): memory stays bounded and other writes wait at most one page.
+	Page int
 }
 
 // Eraser carries out erasures. Safe for concurrent use.
@@ -126,6 +129,9 @@ func New(cfg Config) *Eraser {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Page <= 0 {
+		cfg.Page = 500
 	}
 	return &Eraser{cfg: cfg}
 }
@@ -206,8 +212,15 @@ func (e *Eraser) Preview(ctx context.Context, r Request) (Person, int, error) {
 	if err != nil {
 		return person, 0, err
 	}
-	recs, err := e.cfg.Store.StatementsMentioning(ctx, person.AgentKeys)
-	return person, len(recs), err
+	n := 0
+	for after := int64(0); ; {
+		recs, err := e.cfg.Store.StatementsMentioning(ctx, person.AgentKeys, after, e.cfg.Page)
+		if err != nil || len(recs) == 0 {
+			return person, n, err
+		}
+		n += len(recs)
+		after = recs[len(recs)-1].Seq
+	}
 }
 
 // Erasures lists at most limit audit records, newest first (AuditStore.Erasures).
@@ -241,7 +254,7 @@ func (e *Eraser) Erase(ctx context.Context, r Request) (Record, error) {
 
 	erased, err := e.statements(ctx, &person, &rec)
 	if err != nil {
-		fail("statements", err)
+		fail("statements", err) // the partners still hear of what was erased
 	}
 	if n, err := e.cfg.Store.DeleteAgentDocuments(ctx, person.AgentKeys); err != nil {
 		fail("documents", err)
@@ -275,7 +288,7 @@ func (e *Eraser) Erase(ctx context.Context, r Request) (Record, error) {
 		}
 		rec.Parts = append(rec.Parts, PartCount{Name: part.Name(), Count: n})
 	}
-	if e.cfg.Rollups != nil && (len(erased) > 0 || len(rec.Errors) > 0) {
+	if e.cfg.Rollups != nil && (rec.StatementsDeleted+rec.StatementsAnonymised > 0 || len(rec.Errors) > 0) {
 		if err := e.cfg.Rollups.ResetRollups(ctx); err != nil {
 			fail("report figures", err)
 		} else {
@@ -309,15 +322,10 @@ func (e *Eraser) Erase(ctx context.Context, r Request) (Record, error) {
 	return rec, nil
 }
 
-// statements removes the person's statements and anonymises their mentions; it
-// returns the removed records (for the partners) and adds the names it met to person.
+// statements removes the person's statements and anonymises their mentions, a page
+// at a time; it returns the removed records (for the partners) and adds the names it
+// met to person.
 func (e *Eraser) statements(ctx context.Context, person *Person, rec *Record) ([]capture.StatementRecord, error) {
-	recs, err := e.cfg.Store.StatementsMentioning(ctx, person.AgentKeys)
-	if err != nil {
-		return nil, err
-	}
-	var batch capture.EraseBatch
-	var erased []capture.StatementRecord
 	isPerson := func(v any) bool {
 		a, ok := v.(map[string]any)
 		if !ok {
@@ -326,34 +334,45 @@ func (e *Eraser) statements(ctx context.Context, person *Person, rec *Record) ([
 		k, err := capture.AgentKeyOf(a)
 		return err == nil && slices.Contains(person.AgentKeys, k)
 	}
-	for _, r := range recs {
-		st, err := capture.DecodeStored(r.Raw)
-		if err != nil {
-			return nil, err
+	var erased []capture.StatementRecord
+	for after := int64(0); ; {
+		recs, err := e.cfg.Store.StatementsMentioning(ctx, person.AgentKeys, after, e.cfg.Page)
+		if err != nil || len(recs) == 0 {
+			return erased, err
 		}
-		if isPerson(st["actor"]) {
-			collectNames(st, isPerson, person)
-			batch.Delete = append(batch.Delete, r.ID)
-			erased = append(erased, r)
-			continue
+		after = recs[len(recs)-1].Seq
+		var batch capture.EraseBatch
+		var gone []capture.StatementRecord
+		for _, r := range recs {
+			st, err := capture.DecodeStored(r.Raw)
+			if err != nil {
+				return erased, err
+			}
+			if isPerson(st["actor"]) {
+				collectNames(st, isPerson, person)
+				batch.Delete = append(batch.Delete, r.ID)
+				gone = append(gone, r)
+				continue
+			}
+			rw := rewriter{isPerson: isPerson, person: person}
+			rw.statement(st)
+			rw.agent(st["authority"])
+			raw, hash, keys := capture.EncodeStored(st)
+			if mentions(keys, person.AgentKeys) { // somewhere this code does not rewrite: remove it
+				batch.Delete = append(batch.Delete, r.ID)
+				gone = append(gone, r)
+				continue
+			}
+			r.Raw, r.Hash, r.Keys = raw, hash, keys
+			batch.Replace = append(batch.Replace, r)
 		}
-		rw := rewriter{isPerson: isPerson, person: person}
-		rw.statement(st)
-		rw.agent(st["authority"])
-		raw, hash, keys := capture.EncodeStored(st)
-		if mentions(keys, person.AgentKeys) { // somewhere this code does not rewrite: remove it
-			batch.Delete = append(batch.Delete, r.ID)
-			erased = append(erased, r)
-			continue
+		if err := e.cfg.Store.EraseStatements(ctx, batch); err != nil {
+			return erased, err
 		}
-		r.Raw, r.Hash, r.Keys = raw, hash, keys
-		batch.Replace = append(batch.Replace, r)
+		erased = append(erased, gone...)
+		rec.StatementsDeleted += len(batch.Delete)
+		rec.StatementsAnonymised += len(batch.Replace)
 	}
-	if err := e.cfg.Store.EraseStatements(ctx, batch); err != nil {
-		return nil, err
-	}
-	rec.StatementsDeleted, rec.StatementsAnonymised = len(batch.Delete), len(batch.Replace)
-	return erased, nil
 }
 
 // mentions reports whether any match key names one of agentKeys.

@@ -279,6 +279,7 @@ func runErasure(t *testing.T, s fullStore) {
 		Parts:       []erasure.Part{workspace.ErasePart{Store: s}, hub},
 		Credentials: binding{"mbox:mailto:alice@example.org": "alice-cred"}, Revoker: s,
 		HomePage: baseURL, AuditKey: []byte("audit key"),
+		Page: 2, // several pages of statements
 	})
 	req := erasure.Request{
 		Agents: []json.RawMessage{

@@ -14,11 +14,16 @@ import (
 // inherited keys (cycles end here).
 const maxRefLevels = 64
 
-// StatementsMentioning returns every visible statement whose own keys name any of
-// agentKeys in any role (see capture.StatementStore), in seq order.
-func (s *Store) StatementsMentioning(ctx context.Context, agentKeys []string) ([]capture.StatementRecord, error) {
+// StatementsMentioning returns at most limit visible statements after afterSeq whose
+// own keys name any of agentKeys in any role (see capture.StatementStore), in seq
+// order. CodeInvalid for limit < 1 or more than 256 keys.
+func (s *Store) StatementsMentioning(ctx context.Context, agentKeys []string, afterSeq int64, limit int) ([]capture.StatementRecord, error) {
+	if limit < 1 || len(agentKeys) > 256 {
+		return nil, capture.Errorf(capture.CodeInvalid, "statements mentioning agents: limit must be positive and at most 256 agents given")
+	}
+	out := []capture.StatementRecord{}
 	if len(agentKeys) == 0 {
-		return nil, nil
+		return out, nil
 	}
 	keys := make([]string, 0, 3*len(agentKeys))
 	for _, k := range agentKeys {
@@ -29,13 +34,19 @@ func (s *Store) StatementsMentioning(ctx context.Context, agentKeys []string) ([
 		return nil, err
 	}
 	var docs []stmtDoc
-	filter := append(in("keys", keys), sn.visible(sn.last)...)
-	if err := s.findAll(ctx, s.statements, filter, &docs, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}})); err != nil {
+	filter := in("keys", keys)
+	for _, e := range sn.visible(sn.last) {
+		if e.Key == "seq" { // one seq condition: after afterSeq, within the snapshot
+			e.Value = bson.D{{Key: "$gt", Value: afterSeq}, {Key: "$lte", Value: sn.last}}
+		}
+		filter = append(filter, e)
+	}
+	if err := s.findAll(ctx, s.statements, filter, &docs,
+		options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}).SetLimit(int64(limit))); err != nil {
 		return nil, err
 	}
-	out := make([]capture.StatementRecord, len(docs))
-	for i, d := range docs {
-		out[i] = d.record()
+	for _, d := range docs {
+		out = append(out, d.record())
 	}
 	return out, nil
 }

@@ -23,30 +23,46 @@ const maxRefLevels = 64
 // holding it was erased, so that sequence numbers are never reused after a reopen.
 const seqFloor = "seq_floor"
 
-// StatementsMentioning returns every stored record whose own keys name any of
-// agentKeys in any role (see capture.StatementStore), in seq order, with Keys and
-// InheritedKeys. CodeInternal on a database failure.
-func (s *Store) StatementsMentioning(ctx context.Context, agentKeys []string) ([]capture.StatementRecord, error) {
-	keys := make([]string, len(agentKeys))
-	for i, k := range agentKeys {
-		keys[i] = capture.KeyAgent(k) // every agent role shares the KeyAgent row (schema.go)
+// StatementsMentioning returns at most limit records after afterSeq whose own keys
+// name any of agentKeys in any role (see capture.StatementStore), in seq order, with
+// Keys and InheritedKeys. CodeInvalid for limit < 1 or more than 256 keys;
+// CodeInternal on a database failure.
+func (s *Store) StatementsMentioning(ctx context.Context, agentKeys []string, afterSeq int64, limit int) ([]capture.StatementRecord, error) {
+	if limit < 1 || len(agentKeys) > idsPerIn {
+		return nil, capture.Errorf(capture.CodeInvalid, "statements mentioning agents: limit must be positive and at most %d agents given", idsPerIn)
 	}
-	var out []capture.StatementRecord
-	err := s.readIn(ctx, "statements mentioning agents", `SELECT `+recordColumns+`, s.keys, s.ikeys FROM statements s
-		WHERE s.seq IN (SELECT k.seq FROM stmt_keys k JOIN key_ids i ON i.id = k.kid WHERE i.key IN (%s) AND (k.f & 255) != 0)`, keys,
-		func(rows *sql.Rows) error {
-			r, err := scanRecord(rows, true)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
-			return nil
-		})
+	out := []capture.StatementRecord{}
+	if len(agentKeys) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(agentKeys)+2)
+	for _, k := range agentKeys {
+		args = append(args, capture.KeyAgent(k)) // every agent role shares the KeyAgent row (schema.go)
+	}
+	args = append(args, afterSeq, limit)
+	st, err := s.readStmt(ctx, `SELECT `+recordColumns+`, s.keys, s.ikeys FROM statements s
+		WHERE s.seq IN (SELECT k.seq FROM stmt_keys k JOIN key_ids i ON i.id = k.kid
+			WHERE i.key IN (`+placeholders(len(agentKeys))+`) AND (k.f & 255) != 0 AND k.seq > ?)
+		ORDER BY s.seq LIMIT ?`)
 	if err != nil {
-		return nil, err
+		return nil, internal(err, "statements mentioning agents")
 	}
-	slices.SortFunc(out, func(a, b capture.StatementRecord) int { return int(a.Seq - b.Seq) })
-	return slices.CompactFunc(out, func(a, b capture.StatementRecord) bool { return a.Seq == b.Seq }), nil
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, internal(err, "statements mentioning agents")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanRecord(rows, true)
+		if err != nil {
+			return nil, internal(err, "statements mentioning agents")
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "statements mentioning agents")
+	}
+	return out, nil
 }
 
 // storedRow is one statement row as an erasure reads it.

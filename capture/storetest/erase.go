@@ -32,7 +32,8 @@ func testStatementsMentioning(t *testing.T, s capture.Store) {
 		refRec(5, id(1), capture.KeyAgent(otherAgent)),
 	)
 	insert(t, s, voidRec(6, id(1)))
-	got, err := s.StatementsMentioning(ctx(t), []string{erasedAgent, "mbox:mailto:nobody@example.org"})
+	keys := []string{erasedAgent, "mbox:mailto:nobody@example.org"}
+	got, err := s.StatementsMentioning(ctx(t), keys, 0, 100)
 	if err != nil {
 		t.Fatalf("StatementsMentioning: %v", err)
 	}
@@ -44,8 +45,20 @@ func testStatementsMentioning(t *testing.T, s capture.Store) {
 	if len(got) > 0 && (!got[0].Voided || len(got[0].Keys) != 2) {
 		t.Errorf("record 1 = voided %v keys %v; want voided with its 2 keys", got[0].Voided, got[0].Keys)
 	}
-	if none, err := s.StatementsMentioning(ctx(t), nil); err != nil || len(none) != 0 {
+	// Pages: two at a time from the start, then the rest after the second.
+	first, err := s.StatementsMentioning(ctx(t), keys, 0, 2)
+	if err != nil || len(first) != 2 || first[0].ID != id(1) || first[1].ID != id(2) {
+		t.Fatalf("first page = %d records, %v; want 1 and 2", len(first), err)
+	}
+	rest, err := s.StatementsMentioning(ctx(t), keys, first[1].Seq, 2)
+	if err != nil || len(rest) != 1 || rest[0].ID != id(3) {
+		t.Errorf("second page = %d records, %v; want 3", len(rest), err)
+	}
+	if none, err := s.StatementsMentioning(ctx(t), nil, 0, 10); err != nil || len(none) != 0 {
 		t.Errorf("StatementsMentioning(nil) = %v, %v; want none", none, err)
+	}
+	if _, err := s.StatementsMentioning(ctx(t), keys, 0, 0); capture.ErrorCode(err) != capture.CodeInvalid {
+		t.Errorf("StatementsMentioning with limit 0: %v, want invalid", err)
 	}
 }
 
@@ -100,7 +113,7 @@ func testEraseStatements(t *testing.T, s capture.Store) {
 		wantIDs(t, "related query for the erased person", query(t, s, capture.StatementQuery{Keys: []string{capture.KeyRelatedAgent(erasedAgent)}}), nil)
 		wantIDs(t, "related query for the anonymous account",
 			query(t, s, capture.StatementQuery{Keys: []string{capture.KeyRelatedAgent("account:https://cairn.example/erased|x1")}, Ascending: true}), ids(2, 5))
-		mentioning, err := s.StatementsMentioning(ctx(t), []string{erasedAgent})
+		mentioning, err := s.StatementsMentioning(ctx(t), []string{erasedAgent}, 0, 100)
 		if err != nil || len(mentioning) != 0 {
 			t.Errorf("round %d: StatementsMentioning after erasure = %d records, %v; want none", round+1, len(mentioning), err)
 		}

@@ -67,7 +67,7 @@ func TestErasurePage(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "2 stored statements name them") || !strings.Contains(body, `name="confirm" value="yes"`) {
 		t.Fatalf("first step: %d %s", code, body)
 	}
-	if got, _ := st.StatementsMentioning(t.Context(), []string{"mbox:mailto:learner2@example.com"}); len(got) != 2 {
+	if got, _ := st.StatementsMentioning(t.Context(), []string{"mbox:mailto:learner2@example.com"}, 0, 100); len(got) != 2 {
 		t.Fatalf("the first step erased something: %d statements left, want 2", len(got))
 	}
 	bad := url.Values{"agents": {`{"mbox":"learner2"}`}, "by": {"Dana"}, "reason": {"r"}, "csrf": {"token-1"}}
@@ -79,7 +79,7 @@ func TestErasurePage(t *testing.T) {
 	if code != fiber.StatusCreated || !strings.Contains(body, "2 statements removed") || !strings.Contains(body, "Dana Admin") {
 		t.Fatalf("confirmed: %d %s", code, body)
 	}
-	if got, _ := st.StatementsMentioning(t.Context(), []string{"mbox:mailto:learner2@example.com"}); len(got) != 0 {
+	if got, _ := st.StatementsMentioning(t.Context(), []string{"mbox:mailto:learner2@example.com"}, 0, 100); len(got) != 0 {
 		t.Errorf("after erasure %d statements name the person", len(got))
 	}
 	_, _, page := e.do(t, http.MethodGet, "/admin/people", nil, "", true)
