@@ -16,7 +16,7 @@ type Record struct {
 	RequestedBy string    `json:"requestedBy"`
 	Reason      string    `json:"reason"`               // the person's identifiers and names blanked out
 	PersonHash  string    `json:"personHash,omitempty"` // see PersonHash
-	Agents      int       `json:"agents"`               // how many identifiers the request named
+	Agents      int       `json:"agents"`               // identifiers erased: the request's and those Resolvers added
 
 	StatementsDeleted    int                 `json:"statementsDeleted"`    // the person's own statements, removed
 	StatementsAnonymised int                 `json:"statementsAnonymised"` // others' statements, the person replaced

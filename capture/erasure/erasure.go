@@ -64,6 +64,14 @@ type Part interface {
 	ErasePerson(ctx context.Context, p Person) (int, error)
 }
 
+// Resolver knows other identifiers of a person (a Part may be one): the Slack account
+// agent their Slack statements carry, found through their email. Erase adds what
+// resolvers return to the person before it erases anything.
+type Resolver interface {
+	// OtherAgents returns xAPI agents (one identifier each) that also stand for p.
+	OtherAgents(ctx context.Context, p Person) ([]map[string]any, error)
+}
+
 // CredentialBinding finds the API credentials bound to a person, for revocation.
 type CredentialBinding interface {
 	// CredentialsOf returns the keys of the credentials bound to p (none: empty).
@@ -205,12 +213,18 @@ func (p *Person) addName(n string) {
 	}
 }
 
-// Preview checks r like Erase and returns the person with how many stored statements
-// name them (their own and others'), changing nothing: what a confirmation shows.
+// Preview checks r like Erase and returns the person (with the identifiers Resolvers
+// add) and how many stored statements name them (their own and others'), changing
+// nothing: what a confirmation shows.
 func (e *Eraser) Preview(ctx context.Context, r Request) (Person, int, error) {
 	person, err := ParseRequest(r)
 	if err != nil {
 		return person, 0, err
+	}
+	var resolveErr error
+	e.resolve(ctx, &person, func(step string, err error) { resolveErr = err })
+	if resolveErr != nil {
+		return person, 0, resolveErr
 	}
 	n := 0
 	for after := int64(0); ; {
@@ -252,6 +266,8 @@ func (e *Eraser) Erase(ctx context.Context, r Request) (Record, error) {
 		rec.Errors = append(rec.Errors, step+": "+capture.ErrorMessage(err))
 	}
 
+	e.resolve(ctx, &person, fail)
+	rec.Agents = len(person.AgentKeys)
 	erased, err := e.statements(ctx, &person, &rec)
 	if err != nil {
 		fail("statements", err) // the partners still hear of what was erased
@@ -320,6 +336,35 @@ func (e *Eraser) Erase(ctx context.Context, r Request) (Record, error) {
 		return rec, capture.Errorf(capture.CodeInternal, "erasure %s is incomplete (%s); run it again to complete it", rec.ID, strings.Join(rec.Errors, "; "))
 	}
 	return rec, nil
+}
+
+// resolve adds the agents that the Parts which are Resolvers know for person. The
+// person hash keeps naming the identifiers of the request, so that a repeat request
+// matches the record.
+func (e *Eraser) resolve(ctx context.Context, person *Person, fail func(string, error)) {
+	for _, part := range e.cfg.Parts {
+		r, ok := part.(Resolver)
+		if !ok {
+			continue
+		}
+		agents, err := r.OtherAgents(ctx, *person)
+		if err != nil {
+			fail(part.Name(), err)
+			continue
+		}
+		for _, a := range agents {
+			k, err := capture.AgentKeyOf(a)
+			if err != nil || slices.Contains(person.AgentKeys, k) {
+				continue
+			}
+			person.AgentKeys = append(person.AgentKeys, k)
+			person.Agents = append(person.Agents, a)
+			if n, ok := a["name"].(string); ok {
+				person.addName(n)
+			}
+		}
+	}
+	slices.Sort(person.AgentKeys)
 }
 
 // statements removes the person's statements and anonymises their mentions, a page

@@ -39,7 +39,7 @@ const baseURL = "https://cairn.example.org"
 
 // The erased person: every identifier and name, as they must never be found again.
 var aliceTraces = []string{
-	"alice@example.org", "Alice Erasable", "alice-7", "https://openid.example.org/alice",
+	"alice@example.org", "Alice Erasable", "alice-7", "https://openid.example.org/alice", "UALICE",
 }
 
 // The fixture: Alice (two identifiers) acts, is mentioned in every place an agent can
@@ -69,7 +69,10 @@ func fixture() string {
    "object":{"id":"https://hub.example.org/q/1"}},"timestamp":"2026-05-07T10:00:00Z"},
 {"id":"00000000-0000-4000-8000-000000000007","actor":{"name":"Bob Kept","mbox":"mailto:bob@example.org"},
  "verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"https://courses.example.org/go"},
- "timestamp":"2026-05-07T11:00:00Z"}
+ "timestamp":"2026-05-07T11:00:00Z"},
+{"id":"00000000-0000-4000-8000-000000000008","actor":{"account":{"homePage":"https://acme.slack.com","name":"UALICE"}},
+ "verb":{"id":"http://adlnet.gov/expapi/verbs/shared"},"object":{"id":"https://blog.example.org/a2"},
+ "context":{"platform":"Slack"},"timestamp":"2026-05-08T10:00:00Z"}
 ]`
 }
 
@@ -222,20 +225,20 @@ func runErasure(t *testing.T, s fullStore) {
 	}
 	// Slack links: Alice by email, Bob by agent.
 	for _, l := range []workspace.Link{
-		{TeamID: "T1", UserID: "UALICE", Email: "alice@example.org", Agent: json.RawMessage(`{"mbox":"mailto:alice@example.org"}`), Source: workspace.SourceEmail},
+		{TeamID: "T1", UserID: "UALICE", Email: "alice@example.org", Agent: json.RawMessage(`{"account":{"homePage":"https://acme.slack.com","name":"UALICE"}}`), Source: workspace.SourceAccount},
 		{TeamID: "T1", UserID: "UBOB", Email: "bob@example.org", Agent: json.RawMessage(`{"mbox":"mailto:bob@example.org"}`), Source: workspace.SourceEmail},
 	} {
 		if err := s.PutSlackLink(ctx, l); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Report figures as they stand before: 4 actor identities (Alice's two, Bob, Carol).
+	// Report figures as they stand before: 5 actor identities (Alice's three, Bob, Carol).
 	rollup := &reports.Rollup{Feed: s, Store: s}
 	if _, err := rollup.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, people, err := s.Totals(ctx); err != nil || people != 4 {
-		t.Fatalf("people before erasure = %d, %v; want 4", people, err)
+	if _, people, err := s.Totals(ctx); err != nil || people != 5 {
+		t.Fatalf("people before erasure = %d, %v; want 5", people, err)
 	}
 
 	// Two push partners have received everything: one asked for erasure notices.
@@ -258,9 +261,9 @@ func runErasure(t *testing.T, s fullStore) {
 		Connect: connect, HomePage: baseURL, Holder: "test", Poll: 20 * time.Millisecond})
 	mgr.Start(ctx)
 	deadline := time.Now().Add(15 * time.Second)
-	for voidP.count() < 7 || quietP.count() < 7 {
+	for voidP.count() < 8 || quietP.count() < 8 {
 		if time.Now().After(deadline) {
-			t.Fatalf("partners got %d and %d statements, want 7 each", voidP.count(), quietP.count())
+			t.Fatalf("partners got %d and %d statements, want 8 each", voidP.count(), quietP.count())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -294,9 +297,10 @@ func runErasure(t *testing.T, s fullStore) {
 	if err != nil {
 		t.Fatalf("Erase: %v", err)
 	}
-	// Hand count: 1 and 2 are Alice's (deleted); 3, 4 and 6 mention her (anonymised).
-	if rec.StatementsDeleted != 2 || rec.StatementsAnonymised != 3 || rec.Documents != 2 || rec.Credentials != 1 || !rec.FiguresRebuilt {
-		t.Errorf("record = %+v; want 2 deleted, 3 anonymised, 2 documents, 1 credential, figures rebuilt", rec)
+	// Hand count: 1, 2 and 8 are Alice's (deleted; 8 under the Slack account that her
+	// Slack link names); 3, 4 and 6 mention her (anonymised).
+	if rec.Agents != 4 || rec.StatementsDeleted != 3 || rec.StatementsAnonymised != 3 || rec.Documents != 2 || rec.Credentials != 1 || !rec.FiguresRebuilt {
+		t.Errorf("record = %+v; want 4 identifiers, 3 deleted, 3 anonymised, 2 documents, 1 credential, figures rebuilt", rec)
 	}
 	for key, revoked := range map[string]bool{"alice-cred": true, "bob-cred": false} {
 		c, err := s.Credential(ctx, key)
@@ -307,20 +311,20 @@ func runErasure(t *testing.T, s fullStore) {
 	if len(rec.Parts) != 2 || rec.Parts[0] != (erasure.PartCount{Name: "slack links", Count: 1}) || rec.Parts[1] != (erasure.PartCount{Name: "qa", Count: 4}) {
 		t.Errorf("parts = %+v; want slack links 1, qa 4", rec.Parts)
 	}
-	if !slices.Contains(hub.person.Names, "Alice Erasable") || len(hub.person.AgentKeys) != 3 {
-		t.Errorf("the hub part got %+v; want her 3 agent keys and her name", hub.person)
+	if !slices.Contains(hub.person.Names, "Alice Erasable") || len(hub.person.AgentKeys) != 4 {
+		t.Errorf("the hub part got %+v; want her 4 agent keys and her name", hub.person)
 	}
-	if got := voidP.voidsOf(); !slices.Equal(got, []string{sid(1), sid(2)}) {
-		t.Errorf("partner told: voided %v, want %v", got, []string{sid(1), sid(2)})
+	if got := voidP.voidsOf(); !slices.Equal(got, []string{sid(1), sid(2), sid(8)}) {
+		t.Errorf("partner told: voided %v, want %v", got, []string{sid(1), sid(2), sid(8)})
 	}
 	if got := quietP.voidsOf(); len(got) != 0 {
 		t.Errorf("partner without erasure notices got voids for %v", got)
 	}
-	if len(rec.Partners) != 1 || rec.Partners[0] != (federation.Recall{Partner: "told", Voided: 2}) {
-		t.Errorf("record partners = %+v; want told: 2 voided", rec.Partners)
+	if len(rec.Partners) != 1 || rec.Partners[0] != (federation.Recall{Partner: "told", Voided: 3}) {
+		t.Errorf("record partners = %+v; want told: 3 voided", rec.Partners)
 	}
 	voidP.mu.Lock()
-	for _, raw := range voidP.raws[7:] {
+	for _, raw := range voidP.raws[8:] {
 		noTrace(t, "a voiding statement sent to the partner", raw)
 	}
 	voidP.mu.Unlock()
@@ -376,7 +380,7 @@ func runErasure(t *testing.T, s fullStore) {
 		t.Errorf("the reference to Alice's statement still inherits %v", full[sid(5)].InheritedKeys)
 	}
 	// Queries for her find nothing; the anonymous account is what stands in her place.
-	for _, k := range []string{"mbox:mailto:alice@example.org", "account:https://hr.example.org|alice-7", "openid:https://openid.example.org/alice"} {
+	for _, k := range []string{"mbox:mailto:alice@example.org", "account:https://hr.example.org|alice-7", "openid:https://openid.example.org/alice", "account:https://acme.slack.com|UALICE"} {
 		got, err := s.QueryStatements(ctx, capture.StatementQuery{Keys: []string{capture.KeyRelatedAgent(k)}, Limit: 10})
 		if err != nil || len(got) != 0 {
 			t.Errorf("related query for %s = %d statements, %v; want none", k, len(got), err)

@@ -15,7 +15,28 @@ import (
 // mbox addresses. The Slack user can link again later; nothing else is kept.
 type ErasePart struct{ Store Store }
 
-var _ erasure.Part = ErasePart{}
+var (
+	_ erasure.Part     = ErasePart{}
+	_ erasure.Resolver = ErasePart{}
+)
+
+// OtherAgents returns the agents of the person's links (by agent or verified email):
+// the Slack account agent (design.md §5) their Slack statements carry when they had
+// no hub account, so that the erasure finds those statements too.
+func (p ErasePart) OtherAgents(ctx context.Context, person erasure.Person) ([]map[string]any, error) {
+	links, err := p.Store.SlackLinks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]any
+	for _, l := range links {
+		var a map[string]any
+		if linkOf(l, person) && json.Unmarshal(l.Agent, &a) == nil {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
 
 // Name implements erasure.Part.
 func (ErasePart) Name() string { return "slack links" }
