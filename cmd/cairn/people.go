@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -204,4 +206,29 @@ func oneLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// consolePseudonymizer returns what the administration console pseudonymises exports
+// and, in privacy mode, statement views with (web/admin Config.Pseudonymize): the
+// export pseudonymiser under the pseudonym key. With --report-privacy and no key it
+// uses a random key made now, so that the privacy mode never shows an identifier (its
+// pseudonyms then change at each start); without either it returns nil (pseudonymised
+// exports are refused).
+func consolePseudonymizer(cfg config.Serve, logger *slog.Logger) func(map[string]any) {
+	key := cfg.PseudonymKey
+	if key == "" && cfg.ReportPrivacy {
+		b := make([]byte, 24)
+		rand.Read(b)
+		key = hex.EncodeToString(b)
+		logger.Warn("privacy mode without --pseudonym-key: console pseudonyms change at each start")
+	}
+	if key == "" {
+		return nil
+	}
+	p, err := exportPseudonymizer(key, cfg.BaseURL)
+	if err != nil {
+		logger.Error("pseudonymised exports are off", "err", err)
+		return nil
+	}
+	return p
 }

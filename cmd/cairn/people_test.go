@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
 )
 
 // TestPeopleErase erases a person from the command line: refused without
@@ -79,5 +82,29 @@ func TestPeopleErase(t *testing.T) {
 	code, out, _ = runCLI(t, env, "people", "erasures")
 	if code != 0 || !strings.Contains(out, "REQUESTED BY") || strings.Count(out, "Dana") != 2 {
 		t.Errorf("erasures: status %d, %q", code, out)
+	}
+}
+
+// The console's pseudonymiser: keyed by the pseudonym key (stable), a random key in
+// privacy mode without one, none otherwise.
+func TestConsolePseudonymizer(t *testing.T) {
+	log := newLogger(io.Discard, config.Common{})
+	apply := func(p func(map[string]any)) string {
+		st := map[string]any{"actor": map[string]any{"mbox": "mailto:ivy@example.org", "name": "Ivy"}}
+		p(st)
+		b, _ := json.Marshal(st)
+		return string(b)
+	}
+	keyed := config.Serve{PseudonymKey: "a pseudonym key, long enough", BaseURL: "https://cairn.example.org"}
+	a, b := apply(consolePseudonymizer(keyed, log)), apply(consolePseudonymizer(keyed, log))
+	if a != b || strings.Contains(a, "ivy@") || !strings.Contains(a, "https://cairn.example.org") {
+		t.Errorf("keyed pseudonyms %s and %s: want one stable pseudonym", a, b)
+	}
+	private := config.Serve{ReportPrivacy: true, BaseURL: "https://cairn.example.org"}
+	if p := consolePseudonymizer(private, log); p == nil || strings.Contains(apply(p), "ivy@") {
+		t.Error("privacy mode without a key has no pseudonymiser")
+	}
+	if p := consolePseudonymizer(config.Serve{}, log); p != nil {
+		t.Error("a pseudonymiser without key or privacy mode")
 	}
 }
