@@ -92,6 +92,30 @@ type StatementStore interface {
 	// error some records may be written; a repeat call with the same records completes them
 	// and otherwise changes nothing. An empty list is a no-op.
 	PutActivities(ctx context.Context, acts []ActivityRecord) error
+	// StatementsMentioning returns at most limit stored records (voided or not, with Keys
+	// and InheritedKeys) with Seq > afterSeq whose own keys name any of agentKeys
+	// (AgentKeyOf strings, at most 256) in any role: actor or object agent, related agent
+	// (instructor, team, group member, inside a SubStatement) or authority. In Seq order;
+	// none is an empty list. CodeInvalid for limit < 1 or too many keys.
+	StatementsMentioning(ctx context.Context, agentKeys []string, afterSeq int64, limit int) ([]StatementRecord, error)
+	// EraseStatements removes and rewrites stored statements for the erasure of a person,
+	// the one change to stored statements the LRS makes (it overrides the immutability
+	// of xAPI 1.0.3 Data 2.3.1 as the law requires). See EraseBatch. Ids not stored are
+	// skipped, so a repeat call changes nothing. Sequence numbers are never reused.
+	EraseStatements(ctx context.Context, b EraseBatch) error
+}
+
+// EraseBatch is one erasure's change to the stored statements.
+type EraseBatch struct {
+	// Delete lists the ids of statements to remove with their match keys, and the
+	// contents of their attachments that no remaining statement uses.
+	Delete []string
+	// Replace rewrites stored statements in place, selected by ID: Raw, Hash and Keys
+	// are replaced; Seq, Stored, Origin, RefTarget, VoidTarget, AttachSHA2 and Voided
+	// stay as stored.
+	Replace []StatementRecord
+	// After both, the inherited keys of every statement whose StatementRef chain leads
+	// to a deleted or rewritten statement are computed anew (Communication 2.1.3).
 }
 
 // DocumentKind names one of the three document resources (xAPI 1.0.3 Communication 2.3–2.6).
@@ -161,6 +185,9 @@ type DocumentStore interface {
 	// scope.Registration empty, documents of every registration) updated after since
 	// (zero: all), sorted and without repeats.
 	DocumentIDs(ctx context.Context, scope DocumentKey, since time.Time) ([]string, error)
+	// DeleteAgentDocuments removes every state and agent profile document whose AgentKey
+	// is among agentKeys and reports how many it removed (a repeat call: 0).
+	DeleteAgentDocuments(ctx context.Context, agentKeys []string) (int, error)
 }
 
 // Credential is one API key/secret pair (HTTP Basic) with its scopes.

@@ -70,7 +70,7 @@ func TestBackoff(t *testing.T) {
 func TestNormalize(t *testing.T) {
 	ok := Partner{Name: "lrs-1", Endpoint: "https://lrs.example/xapi/", Auth: Auth{Key: "k", Secret: "s"}}
 	p, err := ok.Normalize()
-	if err != nil || p.Endpoint != "https://lrs.example/xapi" || p.Batch != DefaultBatch || p.Direction != Push || p.Privacy != PrivacyNone || p.Interval != DefaultInterval {
+	if err != nil || p.Endpoint != "https://lrs.example/xapi" || p.Batch != DefaultBatch || p.Direction != Push || p.Privacy != PrivacyNone || p.Interval != DefaultInterval || p.Erasure != ErasureOff {
 		t.Fatalf("Normalize = %+v, %v", p, err)
 	}
 	cases := []struct {
@@ -83,6 +83,7 @@ func TestNormalize(t *testing.T) {
 		{func(p *Partner) { p.Batch = 5000 }, "batch:"},
 		{func(p *Partner) { p.Interval = time.Millisecond }, "interval:"},
 		{func(p *Partner) { p.Privacy = "some" }, "privacy:"},
+		{func(p *Partner) { p.Erasure = "forget" }, "erasure:"},
 		{func(p *Partner) { p.Auth = Auth{} }, "credentials:"},
 		{func(p *Partner) { p.Auth.TokenURL = "https://idp.example/token" }, "OAuth2 needs"},
 		{func(p *Partner) {

@@ -51,6 +51,16 @@ const (
 	PrivacyStrip        Privacy = "strip"
 )
 
+// ErasureNotice is what a push partner is told when Cairn erases a person.
+type ErasureNotice string
+
+// The erasure notices. Off tells the partner nothing; Void sends one voiding
+// statement for each erased statement that was delivered to it (see Recall).
+const (
+	ErasureOff  ErasureNotice = "off"
+	ErasureVoid ErasureNotice = "void"
+)
+
 // Auth is how Cairn authenticates to a partner: HTTP Basic (Key, Secret), or OAuth2
 // client credentials (TokenURL, ClientID, ClientSecret; RFC 6749 §4.4).
 type Auth struct {
@@ -91,7 +101,9 @@ type Partner struct {
 	Interval  time.Duration `json:"interval"` // between pulls
 	Filter    Filter        `json:"filter"`
 	Privacy   Privacy       `json:"privacy"`
-	Paused    bool          `json:"paused"`
+	// Erasure says whether the partner is told when a person is erased (see Recall).
+	Erasure ErasureNotice `json:"erasure,omitempty"`
+	Paused  bool          `json:"paused"`
 	// InboundKey is the key of a Cairn credential this partner uses to push into Cairn:
 	// statements written with it get Origin = Name and are never pushed back.
 	InboundKey string    `json:"inboundKey,omitempty"`
@@ -143,6 +155,12 @@ func (p Partner) Normalize() (Partner, error) {
 	}
 	if !slices.Contains([]Privacy{PrivacyNone, PrivacyPseudonymise, PrivacyStrip}, p.Privacy) {
 		return p, capture.Errorf(capture.CodeInvalid, "privacy: %q is not none, pseudonymise or strip", p.Privacy)
+	}
+	if p.Erasure == "" {
+		p.Erasure = ErasureOff
+	}
+	if p.Erasure != ErasureOff && p.Erasure != ErasureVoid {
+		return p, capture.Errorf(capture.CodeInvalid, "erasure: %q is not off or void", p.Erasure)
 	}
 	a := p.Auth
 	switch {

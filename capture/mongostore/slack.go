@@ -63,6 +63,12 @@ func (s *Store) PutSlackLink(ctx context.Context, l workspace.Link) error {
 	return storeErr(err, "cannot store the Slack link")
 }
 
+// DeleteSlackLink removes the link of userID in teamID; an absent one is not an error.
+func (s *Store) DeleteSlackLink(ctx context.Context, teamID, userID string) error {
+	_, err := s.slackLinks.DeleteOne(ctx, bson.D{{Key: "_id", Value: teamID + "|" + userID}})
+	return storeErr(err, "cannot delete the Slack link")
+}
+
 // SlackLinks lists every link ordered by team, then user.
 func (s *Store) SlackLinks(ctx context.Context) ([]workspace.Link, error) {
 	return s.findSlackLinks(ctx, bson.D{})

@@ -16,6 +16,7 @@ var schemaSets = []schemaSet{
 	{name: "federation", migrations: federationMigrations},
 	{name: "slack", migrations: slackMigrations},
 	{name: "qa", migrations: qaMigrations},
+	{name: "erasure", migrations: erasureMigrations},
 }
 
 // schemaSet is one domain's ordered migrations.

@@ -78,6 +78,14 @@ func (s *Store) PutSlackLink(ctx context.Context, l workspace.Link) error {
 	})
 }
 
+// DeleteSlackLink removes the link of userID in teamID; an absent one is not an error.
+func (s *Store) DeleteSlackLink(ctx context.Context, teamID, userID string) error {
+	return s.writeTx(ctx, "delete slack link", func(tx *sql.Tx) error {
+		_, err := s.txExec(ctx, tx, `DELETE FROM slack_links WHERE team_id = ? AND user_id = ?`, teamID, userID)
+		return err
+	})
+}
+
 // SlackLinks lists every link ordered by team, then user.
 func (s *Store) SlackLinks(ctx context.Context) ([]workspace.Link, error) {
 	return s.slackLinks(ctx, `SELECT `+slackLinkColumns+` FROM slack_links ORDER BY team_id, user_id`)

@@ -107,7 +107,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	// database (925 MiB at 1M statements) instead of staying bounded.
 	common := "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(memory)&_pragma=mmap_size(0)"
 	w, err := sql.Open("sqlite", base+"?_txlock=immediate&_pragma=synchronous(normal)"+
-		"&_pragma=cache_size(-32768)&_pragma=journal_size_limit(67108864)&_pragma=wal_autocheckpoint(10000)"+common)
+		"&_pragma=cache_size(-32768)&_pragma=journal_size_limit(67108864)&_pragma=wal_autocheckpoint(10000)&_pragma=secure_delete(1)"+common)
 	if err != nil {
 		return nil, capture.Internal(err, "open store")
 	}
@@ -158,7 +158,11 @@ func (s *Store) init(ctx context.Context) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	s.lastSeq.Store(lastSeq.Int64)
+	var floor int64 // the highest seq of an erased statement (erase.go)
+	if err := s.w.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = ?`, seqFloor).Scan(&floor); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	s.lastSeq.Store(max(lastSeq.Int64, floor))
 	s.lastStored = lastStored.Int64
 	var mono int64
 	if err := s.w.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'stored_monotonic'`).Scan(&mono); err != nil {

@@ -44,6 +44,10 @@ type Filter struct {
 	Params capture.StatementParams
 	// Platform keeps only statements whose context.platform equals it; "" keeps all.
 	Platform string
+	// Rewrite, when not nil, changes each selected statement in place before it is
+	// written (pseudonymised exports: federation.Pseudonymizer.Apply); the NDJSON line
+	// and the CSV row then show the statement as rewritten.
+	Rewrite func(st map[string]any)
 }
 
 // pageSize is how many statements an export holds in memory at once.
@@ -83,6 +87,18 @@ func Export(ctx context.Context, svc *capture.StatementService, p capture.Princi
 			}
 			if f.Platform != "" && st.Context.Platform != f.Platform {
 				continue
+			}
+			if f.Rewrite != nil {
+				tree, err := capture.DecodeStored(raw)
+				if err != nil {
+					return written, err
+				}
+				f.Rewrite(tree)
+				raw, _, _ = capture.EncodeStored(tree)
+				st = exportStatement{}
+				if err := json.Unmarshal(raw, &st); err != nil {
+					return written, capture.Internal(err, "a rewritten statement does not decode")
+				}
 			}
 			if cw != nil {
 				if err := cw.Write(st.row()); err != nil {

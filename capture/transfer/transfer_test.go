@@ -219,3 +219,30 @@ func TestParseFormat(t *testing.T) {
 		}
 	}
 }
+
+// Rewrite changes each selected statement before it is written, in both formats; the
+// filter still selects on the stored statement.
+func TestExportRewrite(t *testing.T) {
+	svc, p := newService(t)
+	if _, err := transfer.Import(t.Context(), svc, bytes.NewReader(readFixture(t, "import.ndjson")), transfer.ImportOptions{Principal: p}, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, learner1, err := capture.ParseAgentJSON(`{"mbox":"mailto:learner1@example.com"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hide := func(st map[string]any) {
+		st["actor"] = map[string]any{"account": map[string]any{"homePage": "https://cairn.example.com", "name": "p1"}}
+	}
+	f := transfer.Filter{Params: capture.StatementParams{AgentKey: learner1}, Rewrite: hide}
+	for _, format := range []transfer.Format{transfer.NDJSON, transfer.CSV} {
+		var out bytes.Buffer
+		n, err := transfer.Export(t.Context(), svc, p, f, format, &out, nil)
+		if err != nil || n != 2 {
+			t.Fatalf("%s export: %d, %v; want 2", format, n, err)
+		}
+		if strings.Contains(out.String(), "learner1") || strings.Count(out.String(), "https://cairn.example.com") < 2 {
+			t.Errorf("%s export not rewritten:\n%s", format, out.String())
+		}
+	}
+}

@@ -130,6 +130,7 @@ func setupPartnerAdd(c *cli, fs *flag.FlagSet) func(context.Context, []string) e
 	fs.IntVar(&p.Batch, "batch", federation.DefaultBatch, fmt.Sprintf("statements per POST and per pulled page, `N` from 1 to %d", federation.MaxBatch))
 	fs.DurationVar(&p.Interval, "interval", federation.DefaultInterval, "`DURATION` between pulls")
 	privacy := fs.String("privacy", "none", "`LEVEL` of what the partner learns about people: none, pseudonymise or strip")
+	erasure := fs.String("erasure", "off", "`NOTICE` the partner gets when a person is erased: off, or void (a voiding statement for each erased statement it received)")
 	fs.Var((*listFlag)(&p.Filter.Verbs), "verbs", "push only statements with these verb `IDS` (comma-separated)")
 	fs.Var((*listFlag)(&p.Filter.ActivityPrefixes), "activity-prefixes", "push only statements whose activity id starts with one of these `PREFIXES`")
 	fs.Var((*listFlag)(&p.Filter.ActivityTypes), "activity-types", "push only statements whose activity has one of these `TYPES`")
@@ -147,6 +148,7 @@ func setupPartnerAdd(c *cli, fs *flag.FlagSet) func(context.Context, []string) e
 			return usageError{err}
 		}
 		p.Direction, p.Privacy = federation.Direction(*direction), federation.Privacy(*privacy)
+		p.Erasure = federation.ErasureNotice(*erasure)
 		return withPartners(ctx, c, cfg, func(svc *federation.Partners, _ *federation.Manager) error {
 			added, err := svc.Add(ctx, p)
 			if err != nil {

@@ -119,6 +119,14 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		}
 	}
 	admin := adminapi.Config{Credentials: credentials}
+	deps := eraserDeps{baseURL: cfg.BaseURL, pseudonymKey: cfg.PseudonymKey, partnerKey: cfg.PartnerKey, logger: logger,
+		credentials: personalCredentials{credentials}}
+	if reporter != nil {
+		deps.afterReset = reporter.Committed
+	}
+	if admin.Eraser, err = newEraser(store, deps); err != nil {
+		logger.Warn("erasure is off", "err", err)
+	}
 	var origin func(context.Context, string) (string, error)
 	if fed != nil {
 		admin.Partners, admin.Manager = fed.partners, fed.mgr
@@ -163,7 +171,8 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 			p, ok := hub.CurrentPerson(c)
 			return extensionapi.Identity{Name: p.Name, Email: p.Email, Person: p.Agent}, ok
 		}
-		console := adminconsole.Config{Access: hub, Statements: statements, Credentials: credentials, Status: storeStatus(store), Logger: logger}
+		console := adminconsole.Config{Access: hub, Statements: statements, Credentials: credentials, Status: storeStatus(store), Logger: logger,
+			Eraser: admin.Eraser, Privacy: cfg.ReportPrivacy, Pseudonymize: consolePseudonymizer(cfg, logger)}
 		if reporter != nil {
 			console.Reports = reporter.reports
 		}

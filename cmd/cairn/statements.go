@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/capture/transfer"
 	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
+	"github.com/cairn-lrs/cairn/federation"
 )
 
 // progressEvery is how often a long export or import logs how far it got.
@@ -47,7 +49,8 @@ func throttled[T any](fn func(T)) func(T) {
 }
 
 func setupStatementsExport(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
-	load := config.BindCommon(fs)
+	load := config.BindExport(fs)
+	pseudonymise := fs.Bool("pseudonymise", false, "replace every agent identifier with a keyed pseudonym and every name with a label (needs --pseudonym-key or --partner-key)")
 	format := fs.String("format", "ndjson", "`FORMAT`: ndjson (statements exactly as stored) or csv (one row each)")
 	output := fs.String("output", "-", "`FILE` to write; - for standard output")
 	platform := fs.String("platform", "", "keep only statements whose context.platform is `PLATFORM`")
@@ -68,10 +71,11 @@ func setupStatementsExport(c *cli, fs *flag.FlagSet) func(context.Context, []str
 		if len(args) > 0 {
 			return usageErrorf("unexpected argument %q", args[0])
 		}
-		cfg, err := load(c.env)
+		ecfg, err := load(c.env)
 		if err != nil {
 			return usageError{err}
 		}
+		cfg := ecfg.Common
 		f, err := transfer.ParseFormat(*format)
 		if err != nil {
 			return usageError{err}
@@ -86,6 +90,12 @@ func setupStatementsExport(c *cli, fs *flag.FlagSet) func(context.Context, []str
 		if err != nil {
 			return usageErrorf("%s", capture.ErrorMessage(err))
 		}
+		filter := transfer.Filter{Params: params, Platform: *platform}
+		if *pseudonymise {
+			if filter.Rewrite, err = exportPseudonymizer(ecfg.PseudonymKey, ecfg.BaseURL); err != nil {
+				return usageError{err}
+			}
+		}
 		var w io.Writer = c.stdout
 		if *output != "-" {
 			file, err := os.Create(*output)
@@ -97,7 +107,7 @@ func setupStatementsExport(c *cli, fs *flag.FlagSet) func(context.Context, []str
 		}
 		return withStatements(ctx, c, cfg, "", func(svc *capture.StatementService, creds *capture.CredentialService, log *slog.Logger) error {
 			start := time.Now()
-			n, err := transfer.Export(ctx, svc, creds.SystemPrincipal("export", false), transfer.Filter{Params: params, Platform: *platform}, f, w,
+			n, err := transfer.Export(ctx, svc, creds.SystemPrincipal("export", false), filter, f, w,
 				throttled(func(n int) {
 					log.Info("exporting", "statements", n, "elapsed", time.Since(start).Round(time.Millisecond))
 				}))
@@ -113,6 +123,21 @@ func setupStatementsExport(c *cli, fs *flag.FlagSet) func(context.Context, []str
 			return nil
 		})
 	}
+}
+
+// exportPseudonymizer returns the rewrite of pseudonymised exports: the federation
+// pseudonymiser keyed by key under the name "export", with accounts on baseURL. The
+// console (web/admin Config.Pseudonymize) takes the same, so a person has one
+// pseudonym in every export.
+func exportPseudonymizer(key, baseURL string) (func(map[string]any), error) {
+	if key == "" {
+		return nil, fmt.Errorf("pseudonymised exports need a key: set --%s (or --%s)", config.FlagPseudonymKey, config.FlagPartnerKey)
+	}
+	sealer, err := federation.NewSealer(key)
+	if err != nil {
+		return nil, errors.New(capture.ErrorMessage(err))
+	}
+	return sealer.NewPseudonymizer(federation.PrivacyPseudonymise, "export", baseURL).Apply, nil
 }
 
 func setupStatementsImport(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/cairn-lrs/cairn/capture"
+	"github.com/cairn-lrs/cairn/capture/erasure"
 	"github.com/cairn-lrs/cairn/capture/reports"
 )
 
@@ -48,8 +49,16 @@ type Config struct {
 	Credentials *capture.CredentialService
 	Status      func(ctx context.Context) (Status, error)
 	Reports     *reports.Reports // the report pages; nil: none
-	Logger      *slog.Logger
-	ImportLimit int // largest NDJSON upload in bytes (keep within the app's body limit); 0: 16 MiB
+	Eraser      *erasure.Eraser  // the erasure page; nil: none
+	// Privacy (the organisation's privacy mode): no per-person view anywhere in the
+	// console. The explorer has no actor column or filter, statement JSON and exports
+	// are pseudonymised with Pseudonymize.
+	Privacy bool
+	// Pseudonymize rewrites a statement's agents with keyed pseudonyms
+	// (federation.Pseudonymizer.Apply); exports offer it, and Privacy requires it.
+	Pseudonymize func(st map[string]any)
+	Logger       *slog.Logger
+	ImportLimit  int // largest NDJSON upload in bytes (keep within the app's body limit); 0: 16 MiB
 }
 
 type console struct {
@@ -85,6 +94,10 @@ func Mount(app fiber.Router, cfg Config) {
 	if cfg.Reports != nil {
 		g.Get("/reports", c.reportsPage)
 	}
+	if cfg.Eraser != nil {
+		g.Get("/people", c.people)
+		g.Post("/people/erase", c.erase)
+	}
 	g.Get("/import", c.importForm)
 	g.Post("/import", c.importRun)
 }
@@ -116,6 +129,8 @@ func (c *console) page(ctx *fiber.Ctx, name, title string, data map[string]any) 
 	data["Title"] = title
 	data["Page"] = name
 	data["CSRF"] = c.cfg.Access.CSRFToken(ctx)
+	data["PrivacyMode"] = c.cfg.Privacy
+	data["Erasure"] = c.cfg.Eraser != nil
 	ctx.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	ctx.Set("Cache-Control", "no-store")
 	ctx.Set("X-Frame-Options", "DENY")

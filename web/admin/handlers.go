@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/url"
 	"slices"
 	"strings"
@@ -114,9 +115,20 @@ type explorerRow struct {
 	ID, Stored, Actor, Verb, Object, Platform string
 }
 
-// explorerFilter reads the explorer's filter fields: agent (an email address or agent
-// JSON), verb, activity, platform, since, until.
-func explorerFilter(ctx *fiber.Ctx) (transfer.Filter, url.Values, error) {
+// explorerFilter reads the explorer's filter fields (see readExplorerFilter); in
+// privacy mode an agent filter is refused (CodeInvalid): no per-person view.
+func (c *console) explorerFilter(ctx *fiber.Ctx) (transfer.Filter, url.Values, error) {
+	f, form, err := readExplorerFilter(ctx)
+	if err == nil && c.cfg.Privacy && form.Get("agent") != "" {
+		form.Del("agent")
+		return f, form, capture.Errorf(capture.CodeInvalid, "the privacy mode is on: statements cannot be selected by person")
+	}
+	return f, form, err
+}
+
+// readExplorerFilter reads the explorer's filter fields: agent (an email address or
+// agent JSON), verb, activity, platform, since, until.
+func readExplorerFilter(ctx *fiber.Ctx) (transfer.Filter, url.Values, error) {
 	form := url.Values{}
 	q := url.Values{}
 	for _, name := range []string{"agent", "verb", "activity", "since", "until", "platform"} {
@@ -151,11 +163,8 @@ const (
 )
 
 func (c *console) explorer(ctx *fiber.Ctx) error {
-	f, form, err := explorerFilter(ctx)
-	// The export links carry the filter; built whole here, since a template would
-	// escape the query's separators as data.
-	data := map[string]any{"Form": form, "ExportCSV": "/admin/statements/export.csv?" + form.Encode(),
-		"ExportNDJSON": "/admin/statements/export.ndjson?" + form.Encode()}
+	f, form, err := c.explorerFilter(ctx)
+	data := map[string]any{"Form": form, "Export": exportLinks(form)}
 	if err != nil {
 		data["Error"] = capture.ErrorMessage(err)
 		return c.page(ctx.Status(fiber.StatusBadRequest), "statements", "Statements", data)
@@ -176,6 +185,9 @@ func (c *console) explorer(ctx *fiber.Ctx) error {
 		}
 		for _, raw := range res.Statements {
 			row, platform := summarize(raw)
+			if c.cfg.Privacy {
+				row.Actor = "" // no per-person view (the template shows no actor column)
+			}
 			if f.Platform == "" || platform == f.Platform {
 				rows = append(rows, row)
 			}
@@ -196,6 +208,23 @@ func (c *console) explorer(ctx *fiber.Ctx) error {
 		data["Next"] = "/admin/statements?" + next.Encode()
 	}
 	return c.page(ctx, "statements", "Statements", data)
+}
+
+// exportLinks returns the explorer's export links for the filter in form, plain and
+// pseudonymised, keyed csv, ndjson, csvPseudo, ndjsonPseudo. They are built here, not
+// in the template, whose URL escaping would encode the query's '=' and '&'.
+func exportLinks(form url.Values) map[string]template.URL {
+	out := map[string]template.URL{}
+	for _, f := range []string{"csv", "ndjson"} {
+		q := url.Values{}
+		for k, v := range form {
+			q[k] = v
+		}
+		out[f] = template.URL("/admin/statements/export." + f + "?" + q.Encode())
+		q.Set("pseudonymise", "1")
+		out[f+"Pseudo"] = template.URL("/admin/statements/export." + f + "?" + q.Encode())
+	}
+	return out
 }
 
 // summarize reduces a stored statement to an explorer row and its platform.
@@ -269,8 +298,14 @@ func (c *console) statement(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	raw := res.Statement
+	if c.cfg.Privacy {
+		if raw, err = c.pseudonymized(raw); err != nil {
+			return c.page(ctx.Status(fiber.StatusServiceUnavailable), "error", "Statement", map[string]any{"Message": capture.ErrorMessage(err)})
+		}
+	}
 	var pretty bytes.Buffer
-	json.Indent(&pretty, res.Statement, "", "  ")
+	json.Indent(&pretty, raw, "", "  ")
 	return c.page(ctx, "statement", "Statement "+id, map[string]any{"ID": id, "JSON": pretty.String(), "Voided": voided})
 }
 
@@ -281,9 +316,17 @@ func (c *console) export(ctx *fiber.Ctx) error {
 	if err != nil {
 		return c.page(ctx.Status(fiber.StatusNotFound), "error", "Export", map[string]any{"Message": capture.ErrorMessage(err)})
 	}
-	f, _, err := explorerFilter(ctx)
+	f, _, err := c.explorerFilter(ctx)
 	if err != nil {
 		return c.page(ctx.Status(fiber.StatusBadRequest), "error", "Export", map[string]any{"Message": capture.ErrorMessage(err)})
+	}
+	// Exports are pseudonymised on request, and always in privacy mode.
+	if c.cfg.Privacy || ctx.Query("pseudonymise") == "1" {
+		if c.cfg.Pseudonymize == nil {
+			return c.page(ctx.Status(fiber.StatusServiceUnavailable), "error", "Export", map[string]any{
+				"Message": "Pseudonymised exports need a pseudonym key: start Cairn with --pseudonym-key (or --partner-key)."})
+		}
+		f.Rewrite = c.cfg.Pseudonymize
 	}
 	contentType := "application/x-ndjson"
 	if format == transfer.CSV {
@@ -304,6 +347,21 @@ func (c *console) export(ctx *fiber.Ctx) error {
 		log.Info("export done", "statements", n, "format", string(format))
 	})
 	return nil
+}
+
+// pseudonymized returns raw with its agents pseudonymised; CodeUnavailable without a
+// pseudonymiser.
+func (c *console) pseudonymized(raw []byte) ([]byte, error) {
+	if c.cfg.Pseudonymize == nil {
+		return nil, capture.Errorf(capture.CodeUnavailable, "the privacy mode is on and no pseudonym key is set: start Cairn with --pseudonym-key")
+	}
+	st, err := capture.DecodeStored(raw)
+	if err != nil {
+		return nil, err
+	}
+	c.cfg.Pseudonymize(st)
+	out, _, _ := capture.EncodeStored(st)
+	return out, nil
 }
 
 func (c *console) importForm(ctx *fiber.Ctx) error {

@@ -1,5 +1,6 @@
 // Package adminapi serves Cairn's admin JSON API for federation under
-// /api/admin/partners and /api/admin/deadletters, and Prometheus text metrics at
+// /api/admin/partners and /api/admin/deadletters, erasures of people under
+// /api/admin/erasures, and Prometheus text metrics at
 // /metrics (https://prometheus.io/docs/instrumenting/exposition_formats/). Every route
 // needs an HTTP Basic credential with Cairn's admin scope. Errors are *capture.Error,
 // answered by the app's one error handler.
@@ -17,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/cairn-lrs/cairn/capture"
+	"github.com/cairn-lrs/cairn/capture/erasure"
 	"github.com/cairn-lrs/cairn/federation"
 )
 
@@ -26,6 +28,7 @@ type Config struct {
 	Credentials *capture.CredentialService
 	Partners    *federation.Partners
 	Manager     *federation.Manager
+	Eraser      *erasure.Eraser // /api/admin/erasures; nil: answered 503
 }
 
 type api struct{ cfg Config }
@@ -57,6 +60,8 @@ func Mount(app *fiber.App, cfg Config) {
 	g.Get("/deadletters/:id", a.showLetter)
 	g.Post("/deadletters/:id/replay", a.replayLetter)
 	g.Delete("/deadletters/:id", a.discardLetter)
+	g.Get("/erasures", a.listErasures)
+	g.Post("/erasures", a.erase)
 	app.Get("/metrics", a.auth, a.metrics)
 }
 
@@ -145,6 +150,7 @@ func parsePartnerBody(data []byte) (partnerBody, error) {
 		Interval   string            `json:"interval"`
 		Filter     federation.Filter `json:"filter"`
 		Privacy    string            `json:"privacy"`
+		Erasure    string            `json:"erasure"`
 		Paused     bool              `json:"paused"`
 		InboundKey string            `json:"inboundKey"`
 		Auth       *federation.Auth  `json:"auth"`
@@ -155,7 +161,7 @@ func parsePartnerBody(data []byte) (partnerBody, error) {
 		return b, err
 	}
 	b.Partner = federation.Partner{Name: aux.Name, Endpoint: aux.Endpoint, Direction: federation.Direction(aux.Direction), Batch: aux.Batch,
-		Filter: aux.Filter, Privacy: federation.Privacy(aux.Privacy), Paused: aux.Paused, InboundKey: aux.InboundKey}
+		Filter: aux.Filter, Privacy: federation.Privacy(aux.Privacy), Erasure: federation.ErasureNotice(aux.Erasure), Paused: aux.Paused, InboundKey: aux.InboundKey}
 	b.Interval, b.Auth, b.Name = aux.Interval, aux.Auth, aux.Name
 	return b, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cairn-lrs/cairn/capture"
+	"github.com/cairn-lrs/cairn/capture/erasure"
 	"github.com/cairn-lrs/cairn/capture/sqlitestore"
 	"github.com/cairn-lrs/cairn/federation"
 	"github.com/cairn-lrs/cairn/federation/xapiclient"
@@ -43,7 +44,8 @@ func start(t *testing.T) *lrs {
 	l.mgr = federation.NewManager(federation.Config{Partners: l.partners, Feed: st, Statements: stmts, Sealer: sealer,
 		Connect: xapiclient.Connect(&http.Client{Timeout: 5 * time.Second}), HomePage: l.url, Holder: "t"})
 	app := web.New(web.Config{Statements: stmts, Documents: capture.NewDocumentService(st, nil), Credentials: l.creds, Ready: st.Ping,
-		Mount: adminapi.Mounter(adminapi.Config{Credentials: l.creds, Partners: l.partners, Manager: l.mgr})})
+		Mount: adminapi.Mounter(adminapi.Config{Credentials: l.creds, Partners: l.partners, Manager: l.mgr,
+			Eraser: erasure.New(erasure.Config{Store: st, Audit: st, Rollups: st, HomePage: l.url})})})
 	go app.Listener(ln)
 	t.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second); st.Close() })
 	return l

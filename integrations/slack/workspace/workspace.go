@@ -63,6 +63,9 @@ type Store interface {
 	// SlackLinksOfPerson lists the links whose PersonID is personID (for the person's
 	// profile), ordered by team, then user; none is an empty list, not an error.
 	SlackLinksOfPerson(ctx context.Context, personID string) ([]Link, error)
+	// DeleteSlackLink removes the link of userID in teamID (the person's erasure);
+	// removing an absent link is not an error.
+	DeleteSlackLink(ctx context.Context, teamID, userID string) error
 	// PutSlackChannel records c; recording an existing channel role again is a no-op.
 	PutSlackChannel(ctx context.Context, c Channel) error
 	// DeleteSlackChannel removes c; removing an absent one is not an error.

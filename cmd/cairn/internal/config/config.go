@@ -89,6 +89,7 @@ func ServeSettings() []Setting {
 			Usage: "who may create a Q&A hub account: open (anyone) or invite (only with an admin's invite link)"},
 		{Flag: FlagExtensionDeny, Env: "CAIRN_EXTENSION_DENY", Default: "", Meta: "PATTERNS",
 			Usage: "site patterns the browser extension never captures, comma-separated (host, *.domain, or host/path-prefix)"},
+		pseudonymKeySetting(),
 	}, append(SlackSettings(), UsersSettings()...)...)
 }
 
@@ -171,6 +172,7 @@ type Serve struct {
 	ReportPrivacy   bool
 	ReportMinGroup  int
 	PartnerKey      string // "" when federation is not configured
+	PseudonymKey    string // keys pseudonymised exports and erasure records: --pseudonym-key, else the partner key; "" when neither
 	Slack           Slack
 	Signup          string   // "open" or "invite"
 	AgentHomePage   string   // "" : mbox agents; else account agents on this homePage
@@ -243,6 +245,7 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.ReportPrivacy = parse(&p, values[FlagReportPrivacy], ParseBool)
 		s.ReportMinGroup = parse(&p, values[FlagReportMinGroup], func(s string) (int, error) { return ParsePositiveInt(s, 1000) })
 		s.PartnerKey = parse(&p, values[FlagPartnerKey], ParsePartnerKey)
+		s.PseudonymKey = PseudonymKeyOf(parse(&p, values[FlagPseudonymKey], ParsePartnerKey), s.PartnerKey)
 		s.Slack = p.slack(values)
 		s.Signup = parse(&p, values[FlagSignup], ParseSignup)
 		s.AgentHomePage = parse(&p, values[FlagAgentHomePage], ParseOptionalBaseURL)

@@ -92,6 +92,17 @@ func Run(t *testing.T, open func(t *testing.T) workspace.Store) {
 		if err != nil || len(none) != 0 {
 			t.Fatalf("SlackLinksOfPerson(p-404) = %v, %v; want empty", none, err)
 		}
+		for round := range 2 { // a repeat delete is not an error
+			if err := s.DeleteSlackLink(ctx, "T1", "U9"); err != nil {
+				t.Fatalf("DeleteSlackLink round %d: %v", round+1, err)
+			}
+		}
+		if _, err := s.SlackLink(ctx, "T1", "U9"); capture.ErrorCode(err) != capture.CodeNotFound {
+			t.Fatalf("deleted link: err %v, want not_found", err)
+		}
+		if left, err := s.SlackLinks(ctx); err != nil || len(left) != 2 {
+			t.Fatalf("after deleting one link: %d links, %v; want 2", len(left), err)
+		}
 	})
 	t.Run("Channels", func(t *testing.T) {
 		s := open(t)
