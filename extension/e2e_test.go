@@ -596,10 +596,13 @@ func TestExtensionEndToEnd(t *testing.T) {
 	t.Run("offline and a browser restart deliver the queue once", func(t *testing.T) {
 		page := site.URL + "/article/three"
 		lrs.stop()
-		b.read(t, page, 4*time.Second)
+		// Longer on the page than the other reads: on a loaded machine the page's own
+		// start eats into the active time, and this read must be queued before the
+		// browser quits.
+		b.read(t, page, 8*time.Second)
 		opt, closeOpt := b.options(t)
 		var st map[string]any
-		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 			st = status(t, opt)
 			if len(st["queue"].([]any)) > 0 && st["lastError"] != "" || time.Now().After(deadline) {
 				break
