@@ -19,7 +19,7 @@ echo "== machine"
 nproc; grep -m1 'model name' /proc/cpuinfo || true; free -h | head -2; go version
 
 echo "== raw SQLite ceiling and store inserts (go test -bench)"
-go test -run '^$' -bench 'RawSQLiteInsert|InsertBatch|InsertSingle' -benchtime 3s ./capture/sqlitestore/ | grep -E '^Benchmark'
+go test -run '^$' -bench 'RawSQLiteInsert|InsertBatch|InsertSingle|InsertRealistic' -benchtime 3s ./capture/sqlitestore/ | grep -E '^Benchmark'
 
 store=${2:-"sqlite:$work/data/cairn.db"}
 cred=$("$work/cairn" credentials create --store "$store" --name load --scopes all --json 2>/dev/null)

@@ -75,7 +75,8 @@ func fillFixture(t testing.TB, s *Store, n int) {
 // realisticRecord builds record n of the load generator's shape (cmd/cairn-load):
 // 8 match keys over 5,000 learners and 20,000 articles, both drawn with an
 // exponential skew, 10 verbs, a parent activity and one authority, and about 800
-// bytes of JSON. seed keeps the draws of different record sets apart.
+// bytes of JSON. rng draws the values; prefix, one hex digit, keeps the ids of
+// different record sets apart.
 func realisticRecord(rng *rand.Rand, prefix string, n int) capture.StatementRecord {
 	const learners, articles = 5000, 20000
 	l := int(rng.ExpFloat64()*learners/4) % learners

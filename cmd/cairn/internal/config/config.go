@@ -68,7 +68,7 @@ func ServeSettings() []Setting {
 			Usage: "most statements accepted in one request"},
 		{Flag: FlagWriteBudget, Env: "CAIRN_WRITE_BUDGET", Default: "2MiB", Meta: "SIZE",
 			Usage: "statement request bodies processed at once; more wait (bounds memory under load)"},
-		{Flag: FlagMemoryLimit, Env: "CAIRN_MEMORY_LIMIT", Default: "150MiB", Meta: "SIZE",
+		{Flag: FlagMemoryLimit, Env: "CAIRN_MEMORY_LIMIT", Default: "100MiB", Meta: "SIZE",
 			Usage: "soft limit of the Go heap and runtime (garbage is collected sooner as it nears); 0: none"},
 		{Flag: FlagRateLimit, Env: "CAIRN_RATE_LIMIT", Default: "0", Meta: "N",
 			Usage: "average xAPI requests a second one credential may make, bursts of twice that; over it: 429 with Retry-After (0: no limit)"},

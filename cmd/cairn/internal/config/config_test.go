@@ -49,7 +49,7 @@ func TestServePrecedence(t *testing.T) {
 		BodyLimit:       16 << 20,
 		MaxBatch:        1000,
 		WriteBudget:     2 << 20,
-		MemoryLimit:     150 << 20,
+		MemoryLimit:     100 << 20,
 		ShutdownTimeout: 15 * time.Second,
 		Enrich:          true,
 		Timezone:        time.UTC,
