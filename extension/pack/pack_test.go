@@ -1,4 +1,4 @@
-package main
+package pack
 
 import (
 	"archive/zip"
@@ -18,7 +18,7 @@ func TestPack(t *testing.T) {
 		".DS_Store":     {Data: []byte("x")},
 	}
 	out := t.TempDir()
-	files, err := pack(src, out)
+	files, err := Pack(src, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestPackRefusesABadManifest(t *testing.T) {
 		"no version":    `{"background":{"service_worker":"b.js"}}`,
 		"no background": `{"version":"1"}`,
 	} {
-		if _, err := pack(fstest.MapFS{"manifest.json": {Data: []byte(m)}}, t.TempDir()); err == nil {
+		if _, err := Pack(fstest.MapFS{"manifest.json": {Data: []byte(m)}}, t.TempDir()); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
