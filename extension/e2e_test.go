@@ -406,30 +406,7 @@ func TestExtensionEndToEnd(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("statements %v, want one read", verbsOf(got))
 		}
-		st := got[0]
-		if st["actor"].(map[string]any)["mbox"] != "mailto:ada@example.com" {
-			t.Errorf("actor %v", st["actor"])
-		}
-		if st["verb"].(map[string]any)["id"] != "https://w3id.org/xapi/adb/verbs/read" {
-			t.Errorf("verb %v", st["verb"])
-		}
-		obj := st["object"].(map[string]any)
-		def := obj["definition"].(map[string]any)
-		if def["type"] != "http://activitystrea.ms/article" || def["name"].(map[string]any)["und"] != "Article /article/one" {
-			t.Errorf("object %v", obj)
-		}
-		res := st["result"].(map[string]any)
-		dur, err := parseSeconds(res["duration"].(string))
-		if err != nil || dur < 2 || dur > 10 {
-			t.Errorf("duration %v (%v), want the active time, 2 to 10 s", res["duration"], err)
-		}
-		depth := res["extensions"].(map[string]any)["https://cairn-lrs.github.io/xapi/extensions/scroll-depth"].(float64)
-		if depth < 0.5 || depth > 1 {
-			t.Errorf("scroll depth %v", depth)
-		}
-		if st["context"].(map[string]any)["platform"] != "Browser extension" {
-			t.Errorf("context %v", st["context"])
-		}
+		checkRead(t, got[0], "Article /article/one", 2, 10)
 		// Read again the same day: no new statement (unless midnight passed meanwhile).
 		b.read(t, page, 4*time.Second)
 		time.Sleep(time.Second)
@@ -625,6 +602,35 @@ func TestExtensionEndToEnd(t *testing.T) {
 			t.Errorf("queue still holds %v", st["queue"])
 		}
 	})
+}
+
+// checkRead checks a read statement: Ada, the read verb, an article named name, a
+// duration from minSec to maxSec, a scroll depth of at least 0.5 and the platform.
+func checkRead(t *testing.T, st map[string]any, name string, minSec, maxSec float64) {
+	t.Helper()
+	if st["actor"].(map[string]any)["mbox"] != "mailto:ada@example.com" {
+		t.Errorf("actor %v", st["actor"])
+	}
+	if st["verb"].(map[string]any)["id"] != "https://w3id.org/xapi/adb/verbs/read" {
+		t.Errorf("verb %v", st["verb"])
+	}
+	obj := st["object"].(map[string]any)
+	def := obj["definition"].(map[string]any)
+	if def["type"] != "http://activitystrea.ms/article" || def["name"].(map[string]any)["und"] != name {
+		t.Errorf("object %v", obj)
+	}
+	res := st["result"].(map[string]any)
+	dur, err := parseSeconds(res["duration"].(string))
+	if err != nil || dur < minSec || dur > maxSec {
+		t.Errorf("duration %v (%v), want the active time, %v to %v s", res["duration"], err, minSec, maxSec)
+	}
+	depth := res["extensions"].(map[string]any)["https://cairn-lrs.github.io/xapi/extensions/scroll-depth"].(float64)
+	if depth < 0.5 || depth > 1 {
+		t.Errorf("scroll depth %v", depth)
+	}
+	if st["context"].(map[string]any)["platform"] != "Browser extension" {
+		t.Errorf("context %v", st["context"])
+	}
 }
 
 func (b *browser) runIn(t *testing.T, ctx context.Context, actions ...act) {
