@@ -49,30 +49,27 @@ type bidiReply struct {
 func firefoxPrefs(geckoID, uuid string) string {
 	uuids, _ := json.Marshal(map[string]string{geckoID: uuid})
 	prefs := map[string]any{
-		"browser.shell.checkDefaultBrowser":                   false,
-		"browser.startup.homepage_override.mstone":            "ignore",
-		"browser.aboutwelcome.enabled":                        false,
-		"datareporting.policy.dataSubmissionEnabled":          false,
-		"datareporting.healthreport.uploadEnabled":            false,
-		"toolkit.telemetry.enabled":                           false,
-		"app.update.disabledForTesting":                       true,
-		"app.normandy.enabled":                                false,
-		"extensions.update.enabled":                           false,
-		"extensions.getAddons.cache.enabled":                  false,
-		"browser.safebrowsing.malware.enabled":                false,
-		"browser.safebrowsing.phishing.enabled":               false,
-		"network.captive-portal-service.enabled":              false,
-		"network.connectivity-service.enabled":                false,
-		"focusmanager.testmode":                               true,
-		"media.autoplay.default":                              0,
-		"xpinstall.signatures.required":                       false,
-		"extensions.webextensions.uuids":                      string(uuids),
-		"extensions.originControls.grantByDefault":            true,
-		"dom.disable_open_during_load":                        false,
-		"browser.tabs.warnOnClose":                            false,
-		"browser.sessionstore.resume_from_crash":              false,
-		"remote.prefs.recommended":                            true,
-		"extensions.webextensions.background-delayed-startup": false,
+		"browser.shell.checkDefaultBrowser":          false,
+		"browser.startup.homepage_override.mstone":   "ignore",
+		"browser.aboutwelcome.enabled":               false,
+		"datareporting.policy.dataSubmissionEnabled": false,
+		"datareporting.healthreport.uploadEnabled":   false,
+		"toolkit.telemetry.enabled":                  false,
+		"app.update.disabledForTesting":              true,
+		"app.normandy.enabled":                       false,
+		"extensions.update.enabled":                  false,
+		"extensions.getAddons.cache.enabled":         false,
+		"browser.safebrowsing.malware.enabled":       false,
+		"browser.safebrowsing.phishing.enabled":      false,
+		"network.captive-portal-service.enabled":     false,
+		"network.connectivity-service.enabled":       false,
+		"focusmanager.testmode":                      true,
+		"media.autoplay.default":                     0,
+		"xpinstall.signatures.required":              false,
+		"extensions.webextensions.uuids":             string(uuids),
+		"dom.disable_open_during_load":               false,
+		"browser.tabs.warnOnClose":                   false,
+		"browser.sessionstore.resume_from_crash":     false,
 	}
 	var b strings.Builder
 	for k, v := range prefs {
@@ -89,6 +86,8 @@ func launchFirefox(t *testing.T, bin, profile, prefs string) *firefox {
 	if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(prefs), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// --remote-allow-system-access lets BiDi open the add-on's moz-extension:// pages
+	// (navigation to them is refused otherwise).
 	cmd := exec.Command(bin, "--headless", "--no-remote", "--profile", profile, "--remote-debugging-port=0", "--remote-allow-system-access", "--width=1200", "--height=800", "about:blank")
 	cmd.Env = append(os.Environ(), "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_HEADLESS=1")
 	stderr, err := cmd.StderrPipe()
@@ -137,10 +136,19 @@ func launchFirefox(t *testing.T, bin, profile, prefs string) *firefox {
 	}
 	f.conn = conn
 	go f.read()
-	if _, err := f.call(t.Context(), "session.new", map[string]any{"capabilities": map[string]any{}}); err != nil {
+	res, err := f.call(t.Context(), "session.new", map[string]any{"capabilities": map[string]any{}})
+	if err != nil {
 		f.kill()
 		t.Fatalf("session.new: %v", err)
 	}
+	var session struct {
+		Capabilities struct {
+			BrowserName    string `json:"browserName"`
+			BrowserVersion string `json:"browserVersion"`
+		} `json:"capabilities"`
+	}
+	_ = json.Unmarshal(res, &session)
+	t.Logf("%s %s", session.Capabilities.BrowserName, session.Capabilities.BrowserVersion)
 	return f
 }
 
