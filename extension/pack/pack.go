@@ -60,7 +60,8 @@ func Pack(src fs.FS, out string) ([]string, error) {
 }
 
 // FirefoxManifest turns the Chromium manifest into Firefox's: Firefox runs the
-// background script as an event page (background.scripts) and needs a Gecko id.
+// background script as an event page (background.scripts) and needs a Gecko id and the
+// data the add-on transmits. An error when the manifest has no background.service_worker.
 func FirefoxManifest(m map[string]any) ([]byte, error) {
 	ff := make(map[string]any, len(m)+1)
 	for k, v := range m {
@@ -72,7 +73,15 @@ func FirefoxManifest(m map[string]any) ([]byte, error) {
 		return nil, errors.New("manifest.json: no background.service_worker")
 	}
 	ff["background"] = map[string]any{"scripts": []string{worker}, "type": "module"}
-	ff["browser_specific_settings"] = map[string]any{"gecko": map[string]any{"id": GeckoID, "strict_min_version": "128.0"}}
+	ff["browser_specific_settings"] = map[string]any{"gecko": map[string]any{
+		"id": GeckoID, "strict_min_version": "128.0",
+		// What the add-on sends to Cairn, in Firefox's data-consent terms (asked of new
+		// add-ons by addons.mozilla.org, shown at install by Firefox 140 and later): the
+		// pages visited, their title and description, reading and viewing activity, and
+		// the person's name and email in each statement's actor.
+		"data_collection_permissions": map[string]any{"required": []string{
+			"browsingActivity", "websiteContent", "websiteActivity", "personallyIdentifyingInfo"}},
+	}}
 	return json.MarshalIndent(ff, "", "  ")
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 )
@@ -60,8 +61,16 @@ func TestPack(t *testing.T) {
 		if string(bg) != string(wantBG) {
 			t.Errorf("%s: background %s, want %s", tt.file, bg, wantBG)
 		}
-		if _, ok := manifest["browser_specific_settings"]; ok != tt.gecko {
+		bss, ok := manifest["browser_specific_settings"].(map[string]any)
+		if ok != tt.gecko {
 			t.Errorf("%s: browser_specific_settings present %v, want %v", tt.file, ok, tt.gecko)
+		}
+		if tt.gecko {
+			gecko, _ := bss["gecko"].(map[string]any)
+			required, _ := json.Marshal(gecko["data_collection_permissions"])
+			if gecko["id"] != GeckoID || !strings.Contains(string(required), `"required":["browsingActivity",`) {
+				t.Errorf("%s: gecko settings %v", tt.file, gecko)
+			}
 		}
 	}
 }
