@@ -229,14 +229,15 @@ func (f *firefox) do(t *testing.T, method string, params any) json.RawMessage {
 	return res
 }
 
-// installAddon installs the add-on archive at path (a temporary add-on: unsigned
-// archives are accepted) and returns its id.
+// installAddon installs the add-on archive at path for good (it stays in the profile
+// across restarts; unsigned, which xpinstall.signatures.required=false allows in ESR)
+// and returns its id.
 func (f *firefox) installAddon(t *testing.T, path string) string {
 	t.Helper()
 	var res struct {
 		Extension string `json:"extension"`
 	}
-	raw := f.do(t, "webExtension.install", map[string]any{"extensionData": map[string]any{"type": "archivePath", "path": path}})
+	raw := f.do(t, "webExtension.install", map[string]any{"extensionData": map[string]any{"type": "archivePath", "path": path}, "moz:permanent": true})
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatal(err)
 	}

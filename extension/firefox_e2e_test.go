@@ -64,7 +64,8 @@ func TestExtensionInFirefox(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ff := launchFirefox(t, bin, t.TempDir(), firefoxPrefs(pack.GeckoID, addonUUID))
+	profile := t.TempDir()
+	ff := launchFirefox(t, bin, profile, firefoxPrefs(pack.GeckoID, addonUUID))
 	defer func() {
 		if t.Failed() {
 			t.Logf("firefox log:\n%s", ff.log())
@@ -229,7 +230,7 @@ func TestExtensionInFirefox(t *testing.T) {
 		ff.waitFor(t, popup, `document.getElementById('recent').textContent.includes('experienced: Blank page')`, 10*time.Second)
 	})
 
-	t.Run("Cairn unreachable: the queue is delivered once it is back", func(t *testing.T) {
+	t.Run("offline and a browser restart deliver the queue once", func(t *testing.T) {
 		page := site.URL + "/article/three"
 		lrs.stop()
 		read(t, page, 4*time.Second)
@@ -243,13 +244,17 @@ func TestExtensionInFirefox(t *testing.T) {
 		if q := st["queue"].([]any); len(q) != 1 || st["lastError"] == "" {
 			t.Fatalf("while Cairn is down: queue %d, lastError %q; want 1 waiting with an error", len(q), st["lastError"])
 		}
+		// Firefox quits with the statement still queued, then Cairn comes back and
+		// Firefox starts again on the same profile.
+		ff.close()
 		lrs.start()
+		ff = launchFirefox(t, bin, profile, firefoxPrefs(pack.GeckoID, addonUUID))
 		got := lrs.waitStatements(t, page, 20*time.Second, "want the queued read", func(s []map[string]any) bool { return len(s) >= 1 })
 		time.Sleep(2 * time.Second) // a duplicate would arrive by now
 		if got = lrs.statements(page); len(got) != 1 || verbsOf(got)[0] != "read" {
-			t.Errorf("after Cairn came back: %v, want exactly one read", verbsOf(got))
+			t.Errorf("after the restart: %v, want exactly one read", verbsOf(got))
 		}
-		if st := status(t, opt); len(st["queue"].([]any)) != 0 {
+		if st := status(t, openOptions(t)); len(st["queue"].([]any)) != 0 {
 			t.Errorf("queue still holds %v", st["queue"])
 		}
 	})
