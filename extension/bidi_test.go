@@ -44,8 +44,9 @@ type bidiReply struct {
 }
 
 // firefoxPrefs are written to the profile's user.js: quiet start-up, no updates or
-// telemetry, focus that behaves in headless mode, media that may play without a gesture,
-// and the add-on's moz-extension:// host fixed so the test can open its pages.
+// telemetry, media that may play without a gesture, unsigned add-ons, and the add-on's
+// moz-extension:// host fixed so the test can open its pages. (Unlike headless Chromium,
+// headless Firefox reports the window as focused: no focus emulation is needed.)
 func firefoxPrefs(geckoID, uuid string) string {
 	uuids, _ := json.Marshal(map[string]string{geckoID: uuid})
 	prefs := map[string]any{
@@ -63,7 +64,6 @@ func firefoxPrefs(geckoID, uuid string) string {
 		"browser.safebrowsing.phishing.enabled":      false,
 		"network.captive-portal-service.enabled":     false,
 		"network.connectivity-service.enabled":       false,
-		"focusmanager.testmode":                      true,
 		"media.autoplay.default":                     0,
 		"xpinstall.signatures.required":              false,
 		"extensions.webextensions.uuids":             string(uuids),

@@ -487,21 +487,7 @@ func TestExtensionEndToEnd(t *testing.T) {
 		got := lrs.waitStatements(t, page, 10*time.Second, "want a terminated", func(s []map[string]any) bool {
 			return countVerb(s, "terminated") == 1
 		})
-		if v := strings.Join(verbsOf(got), ","); v != "initialized,played,paused,seeked,played,terminated" {
-			t.Fatalf("verbs %s, want initialized,played,paused,seeked,played,terminated", v)
-		}
-		ext := func(i int) map[string]any { return got[i]["result"].(map[string]any)["extensions"].(map[string]any) }
-		const v = "https://w3id.org/xapi/video/extensions/"
-		if from, to := ext(3)[v+"time-from"].(float64), ext(3)[v+"time-to"].(float64); from < 1 || from > 1.5 || to != 2 {
-			t.Errorf("seeked from %v to %v, want about 1 to 2", from, to)
-		}
-		segs, _ := ext(5)[v+"played-segments"].(string)
-		if n := strings.Count(segs, "[,]"); n != 1 {
-			t.Errorf("terminated: played segments %q, want two", segs)
-		}
-		if p := ext(5)[v+"progress"].(float64); p < 0.5 || p > 0.8 {
-			t.Errorf("terminated: progress %v, want about (1+0.9)/2.9", p)
-		}
+		checkVideoPausedAndSought(t, got)
 	})
 
 	t.Run("I learned this", func(t *testing.T) {
@@ -612,6 +598,28 @@ func checkVideoWatched(t *testing.T, got []map[string]any) {
 	term := got[3]["result"].(map[string]any)["extensions"].(map[string]any)
 	if p := term["https://w3id.org/xapi/video/extensions/progress"].(float64); p < 0.99 {
 		t.Errorf("terminated: progress %v, want 1", p)
+	}
+}
+
+// checkVideoPausedAndSought checks the statements of the clip played to 1 s, paused,
+// sought to 2 s and played to the end: initialized, played, paused, seeked, played,
+// terminated, the seek's times, two played segments and the progress they make.
+func checkVideoPausedAndSought(t *testing.T, got []map[string]any) {
+	t.Helper()
+	if v := strings.Join(verbsOf(got), ","); v != "initialized,played,paused,seeked,played,terminated" {
+		t.Fatalf("verbs %s, want initialized,played,paused,seeked,played,terminated", v)
+	}
+	ext := func(i int) map[string]any { return got[i]["result"].(map[string]any)["extensions"].(map[string]any) }
+	const v = "https://w3id.org/xapi/video/extensions/"
+	if from, to := ext(3)[v+"time-from"].(float64), ext(3)[v+"time-to"].(float64); from < 1 || from > 1.5 || to != 2 {
+		t.Errorf("seeked from %v to %v, want about 1 to 2", from, to)
+	}
+	segs, _ := ext(5)[v+"played-segments"].(string)
+	if n := strings.Count(segs, "[,]"); n != 1 {
+		t.Errorf("terminated: played segments %q, want two", segs)
+	}
+	if p := ext(5)[v+"progress"].(float64); p < 0.5 || p > 0.8 {
+		t.Errorf("terminated: progress %v, want about (1+0.9)/2.9", p)
 	}
 }
 

@@ -214,6 +214,25 @@ func TestExtensionInFirefox(t *testing.T) {
 		checkVideoWatched(t, got)
 	})
 
+	t.Run("video paused and sought", func(t *testing.T) {
+		page := site.URL + "/video?part=2" // another activity than the video above
+		ff.navigate(t, tab, page)
+		time.Sleep(1500 * time.Millisecond)
+		ff.eval(t, tab, `document.getElementById('v').play().then(() => true)`, nil)
+		ff.waitFor(t, tab, `document.getElementById('v').currentTime >= 1`, 10*time.Second)
+		ff.eval(t, tab, `document.getElementById('v').pause(), true`, nil)
+		time.Sleep(2 * time.Second) // a real pause: recorded
+		ff.eval(t, tab, `new Promise((r) => { const v = document.getElementById('v'); v.addEventListener('seeked', () => r(true), {once: true}); v.currentTime = 2; })`, nil)
+		ff.eval(t, tab, `document.getElementById('v').play().then(() => true)`, nil)
+		ff.waitFor(t, tab, `document.getElementById('v').ended`, 20*time.Second)
+		time.Sleep(1500 * time.Millisecond)
+		ff.navigate(t, tab, site.URL+"/blank")
+		got := lrs.waitStatements(t, page, 10*time.Second, "want a terminated", func(s []map[string]any) bool {
+			return countVerb(s, "terminated") == 1
+		})
+		checkVideoPausedAndSought(t, got)
+	})
+
 	t.Run("I learned this", func(t *testing.T) {
 		page := site.URL + "/blank"
 		var res map[string]any
