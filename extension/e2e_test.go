@@ -319,15 +319,9 @@ func (b *browser) read(t *testing.T, url string, d time.Duration) {
 		evaluate(`window.scrollTo(0, document.body.scrollHeight)`, nil), chromedp.Sleep(d))
 }
 
-// makeClip records a 3-second WebM clip (VP8) of a changing canvas with the browser's
-// MediaRecorder. (The video test's length check fails if a MediaRecorder leaves the
-// Duration out of the file, as a player then reports an infinite length.)
-func makeClip(t *testing.T, b *browser, blank string) []byte {
-	t.Helper()
-	var out struct {
-		Data string `json:"data"`
-	}
-	const script = `(async () => {
+// clipScript records a 3-second WebM clip (VP8) of a changing canvas with the page's
+// MediaRecorder and returns {data: base64 of the file}.
+const clipScript = `(async () => {
   const c = document.createElement('canvas'); c.width = 160; c.height = 120; document.body.append(c);
   const g = c.getContext('2d');
   const stream = c.captureStream(25);
@@ -346,7 +340,16 @@ func makeClip(t *testing.T, b *browser, blank string) []byte {
   let s = ''; for (const x of buf) s += String.fromCharCode(x);
   return {data: btoa(s)};
 })()`
-	b.run(t, chromedp.Navigate(blank), evaluate(script, &out, awaitPromise))
+
+// makeClip records a 3-second WebM clip (VP8) of a changing canvas with the browser's
+// MediaRecorder. (The video test's length check fails if a MediaRecorder leaves the
+// Duration out of the file, as a player then reports an infinite length.)
+func makeClip(t *testing.T, b *browser, blank string) []byte {
+	t.Helper()
+	var out struct {
+		Data string `json:"data"`
+	}
+	b.run(t, chromedp.Navigate(blank), evaluate(clipScript, &out, awaitPromise))
 	raw, err := base64.StdEncoding.DecodeString(out.Data)
 	if err != nil || len(raw) == 0 {
 		t.Fatalf("clip: %d bytes, %v", len(raw), err)
@@ -406,30 +409,7 @@ func TestExtensionEndToEnd(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("statements %v, want one read", verbsOf(got))
 		}
-		st := got[0]
-		if st["actor"].(map[string]any)["mbox"] != "mailto:ada@example.com" {
-			t.Errorf("actor %v", st["actor"])
-		}
-		if st["verb"].(map[string]any)["id"] != "https://w3id.org/xapi/adb/verbs/read" {
-			t.Errorf("verb %v", st["verb"])
-		}
-		obj := st["object"].(map[string]any)
-		def := obj["definition"].(map[string]any)
-		if def["type"] != "http://activitystrea.ms/article" || def["name"].(map[string]any)["und"] != "Article /article/one" {
-			t.Errorf("object %v", obj)
-		}
-		res := st["result"].(map[string]any)
-		dur, err := parseSeconds(res["duration"].(string))
-		if err != nil || dur < 2 || dur > 10 {
-			t.Errorf("duration %v (%v), want the active time, 2 to 10 s", res["duration"], err)
-		}
-		depth := res["extensions"].(map[string]any)["https://cairn-lrs.github.io/xapi/extensions/scroll-depth"].(float64)
-		if depth < 0.5 || depth > 1 {
-			t.Errorf("scroll depth %v", depth)
-		}
-		if st["context"].(map[string]any)["platform"] != "Browser extension" {
-			t.Errorf("context %v", st["context"])
-		}
+		checkRead(t, got[0], "Article /article/one", 2, 10)
 		// Read again the same day: no new statement (unless midnight passed meanwhile).
 		b.read(t, page, 4*time.Second)
 		time.Sleep(time.Second)
@@ -486,38 +466,7 @@ func TestExtensionEndToEnd(t *testing.T) {
 		got := lrs.waitStatements(t, page, 10*time.Second, "want initialized, played, completed, terminated", func(s []map[string]any) bool {
 			return countVerb(s, "terminated") == 1
 		})
-		if v := strings.Join(verbsOf(got), ","); v != "initialized,played,completed,terminated" {
-			t.Errorf("verbs %s, want initialized,played,completed,terminated", v)
-		}
-		for _, st := range got {
-			if st["actor"].(map[string]any)["mbox"] != "mailto:ada@example.com" {
-				t.Errorf("actor %v", st["actor"])
-			}
-			def := st["object"].(map[string]any)["definition"].(map[string]any)
-			if def["type"] != "https://w3id.org/xapi/video/activity-type/video" {
-				t.Errorf("object type %v", def["type"])
-			}
-			ctx := st["context"].(map[string]any)
-			length, _ := ctx["extensions"].(map[string]any)["https://w3id.org/xapi/video/extensions/length"].(float64)
-			if length < 2.5 || length > 3.5 {
-				t.Errorf("%s: length %v, want about 3", verbsOf([]map[string]any{st}), length)
-			}
-		}
-		completed := got[2]["result"].(map[string]any)
-		ext := completed["extensions"].(map[string]any)
-		if p := ext["https://w3id.org/xapi/video/extensions/progress"].(float64); p < 0.9 || completed["completion"] != true {
-			t.Errorf("completed: progress %v completion %v", p, completed["completion"])
-		}
-		// One segment from the start (the play event arrives a few milliseconds in).
-		seg, _ := ext["https://w3id.org/xapi/video/extensions/played-segments"].(string)
-		var from, to float64
-		if _, err := fmt.Sscanf(strings.ReplaceAll(seg, "[.]", " "), "%g %g", &from, &to); err != nil || strings.Contains(seg, "[,]") || from > 0.1 || to < 2.5 {
-			t.Errorf("played segments %q, want one from 0 to the threshold", seg)
-		}
-		term := got[3]["result"].(map[string]any)["extensions"].(map[string]any)
-		if p := term["https://w3id.org/xapi/video/extensions/progress"].(float64); p < 0.99 {
-			t.Errorf("terminated: progress %v, want 1", p)
-		}
+		checkVideoWatched(t, got)
 	})
 
 	t.Run("video paused and sought", func(t *testing.T) {
@@ -538,21 +487,7 @@ func TestExtensionEndToEnd(t *testing.T) {
 		got := lrs.waitStatements(t, page, 10*time.Second, "want a terminated", func(s []map[string]any) bool {
 			return countVerb(s, "terminated") == 1
 		})
-		if v := strings.Join(verbsOf(got), ","); v != "initialized,played,paused,seeked,played,terminated" {
-			t.Fatalf("verbs %s, want initialized,played,paused,seeked,played,terminated", v)
-		}
-		ext := func(i int) map[string]any { return got[i]["result"].(map[string]any)["extensions"].(map[string]any) }
-		const v = "https://w3id.org/xapi/video/extensions/"
-		if from, to := ext(3)[v+"time-from"].(float64), ext(3)[v+"time-to"].(float64); from < 1 || from > 1.5 || to != 2 {
-			t.Errorf("seeked from %v to %v, want about 1 to 2", from, to)
-		}
-		segs, _ := ext(5)[v+"played-segments"].(string)
-		if n := strings.Count(segs, "[,]"); n != 1 {
-			t.Errorf("terminated: played segments %q, want two", segs)
-		}
-		if p := ext(5)[v+"progress"].(float64); p < 0.5 || p > 0.8 {
-			t.Errorf("terminated: progress %v, want about (1+0.9)/2.9", p)
-		}
+		checkVideoPausedAndSought(t, got)
 	})
 
 	t.Run("I learned this", func(t *testing.T) {
@@ -628,6 +563,96 @@ func TestExtensionEndToEnd(t *testing.T) {
 			t.Errorf("queue still holds %v", st["queue"])
 		}
 	})
+}
+
+// checkVideoWatched checks the statements of the 3-second clip played once to the end:
+// initialized, played, completed, terminated, by Ada, about a video of about 3 s, one
+// played segment from the start, completion at the threshold and progress 1 at the end.
+func checkVideoWatched(t *testing.T, got []map[string]any) {
+	t.Helper()
+	if v := strings.Join(verbsOf(got), ","); v != "initialized,played,completed,terminated" {
+		t.Fatalf("verbs %s, want initialized,played,completed,terminated", v)
+	}
+	for _, st := range got {
+		if st["actor"].(map[string]any)["mbox"] != "mailto:ada@example.com" {
+			t.Errorf("actor %v", st["actor"])
+		}
+		def := st["object"].(map[string]any)["definition"].(map[string]any)
+		if def["type"] != "https://w3id.org/xapi/video/activity-type/video" {
+			t.Errorf("object type %v", def["type"])
+		}
+		ctx := st["context"].(map[string]any)
+		length, _ := ctx["extensions"].(map[string]any)["https://w3id.org/xapi/video/extensions/length"].(float64)
+		if length < 2.5 || length > 3.5 {
+			t.Errorf("%s: length %v, want about 3", verbsOf([]map[string]any{st}), length)
+		}
+	}
+	completed := got[2]["result"].(map[string]any)
+	ext := completed["extensions"].(map[string]any)
+	if p := ext["https://w3id.org/xapi/video/extensions/progress"].(float64); p < 0.9 || completed["completion"] != true {
+		t.Errorf("completed: progress %v completion %v", p, completed["completion"])
+	}
+	// One segment from the start (the play event arrives a few milliseconds in).
+	seg, _ := ext["https://w3id.org/xapi/video/extensions/played-segments"].(string)
+	var from, to float64
+	if _, err := fmt.Sscanf(strings.ReplaceAll(seg, "[.]", " "), "%g %g", &from, &to); err != nil || strings.Contains(seg, "[,]") || from > 0.1 || to < 2.5 {
+		t.Errorf("played segments %q, want one from 0 to the threshold", seg)
+	}
+	term := got[3]["result"].(map[string]any)["extensions"].(map[string]any)
+	if p := term["https://w3id.org/xapi/video/extensions/progress"].(float64); p < 0.99 {
+		t.Errorf("terminated: progress %v, want 1", p)
+	}
+}
+
+// checkVideoPausedAndSought checks the statements of the clip played to 1 s, paused,
+// sought to 2 s and played to the end: initialized, played, paused, seeked, played,
+// terminated, the seek's times, two played segments and the progress they make.
+func checkVideoPausedAndSought(t *testing.T, got []map[string]any) {
+	t.Helper()
+	if v := strings.Join(verbsOf(got), ","); v != "initialized,played,paused,seeked,played,terminated" {
+		t.Fatalf("verbs %s, want initialized,played,paused,seeked,played,terminated", v)
+	}
+	ext := func(i int) map[string]any { return got[i]["result"].(map[string]any)["extensions"].(map[string]any) }
+	const v = "https://w3id.org/xapi/video/extensions/"
+	if from, to := ext(3)[v+"time-from"].(float64), ext(3)[v+"time-to"].(float64); from < 1 || from > 1.5 || to != 2 {
+		t.Errorf("seeked from %v to %v, want about 1 to 2", from, to)
+	}
+	segs, _ := ext(5)[v+"played-segments"].(string)
+	if n := strings.Count(segs, "[,]"); n != 1 {
+		t.Errorf("terminated: played segments %q, want two", segs)
+	}
+	if p := ext(5)[v+"progress"].(float64); p < 0.5 || p > 0.8 {
+		t.Errorf("terminated: progress %v, want about (1+0.9)/2.9", p)
+	}
+}
+
+// checkRead checks a read statement: Ada, the read verb, an article named name, a
+// duration from minSec to maxSec, a scroll depth of at least 0.5 and the platform.
+func checkRead(t *testing.T, st map[string]any, name string, minSec, maxSec float64) {
+	t.Helper()
+	if st["actor"].(map[string]any)["mbox"] != "mailto:ada@example.com" {
+		t.Errorf("actor %v", st["actor"])
+	}
+	if st["verb"].(map[string]any)["id"] != "https://w3id.org/xapi/adb/verbs/read" {
+		t.Errorf("verb %v", st["verb"])
+	}
+	obj := st["object"].(map[string]any)
+	def := obj["definition"].(map[string]any)
+	if def["type"] != "http://activitystrea.ms/article" || def["name"].(map[string]any)["und"] != name {
+		t.Errorf("object %v", obj)
+	}
+	res := st["result"].(map[string]any)
+	dur, err := parseSeconds(res["duration"].(string))
+	if err != nil || dur < minSec || dur > maxSec {
+		t.Errorf("duration %v (%v), want the active time, %v to %v s", res["duration"], err, minSec, maxSec)
+	}
+	depth := res["extensions"].(map[string]any)["https://cairn-lrs.github.io/xapi/extensions/scroll-depth"].(float64)
+	if depth < 0.5 || depth > 1 {
+		t.Errorf("scroll depth %v", depth)
+	}
+	if st["context"].(map[string]any)["platform"] != "Browser extension" {
+		t.Errorf("context %v", st["context"])
+	}
 }
 
 func (b *browser) runIn(t *testing.T, ctx context.Context, actions ...act) {

@@ -58,8 +58,10 @@ export function canonicalURL(location, canonicalHref) {
     u = new URL(location);
   }
   u.hash = '';
-  for (const k of [...u.searchParams.keys()]) {
-    if (/^(utm_|fbclid$|gclid$|mc_)/.test(k)) u.searchParams.delete(k);
-  }
+  // forEach, not the keys() iterator: in a Firefox content script URLSearchParams is
+  // the page's, seen through an Xray wrapper, and its iterators are not iterable there.
+  const tracking = [];
+  u.searchParams.forEach((_, k) => { if (/^(utm_|fbclid$|gclid$|mc_)/.test(k)) tracking.push(k); });
+  for (const k of tracking) u.searchParams.delete(k);
   return u.toString();
 }

@@ -1,4 +1,4 @@
-package main
+package pack
 
 import (
 	"archive/zip"
@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 )
@@ -18,7 +19,7 @@ func TestPack(t *testing.T) {
 		".DS_Store":     {Data: []byte("x")},
 	}
 	out := t.TempDir()
-	files, err := pack(src, out)
+	files, err := Pack(src, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +61,16 @@ func TestPack(t *testing.T) {
 		if string(bg) != string(wantBG) {
 			t.Errorf("%s: background %s, want %s", tt.file, bg, wantBG)
 		}
-		if _, ok := manifest["browser_specific_settings"]; ok != tt.gecko {
+		bss, ok := manifest["browser_specific_settings"].(map[string]any)
+		if ok != tt.gecko {
 			t.Errorf("%s: browser_specific_settings present %v, want %v", tt.file, ok, tt.gecko)
+		}
+		if tt.gecko {
+			gecko, _ := bss["gecko"].(map[string]any)
+			required, _ := json.Marshal(gecko["data_collection_permissions"])
+			if gecko["id"] != GeckoID || !strings.Contains(string(required), `"required":["browsingActivity",`) {
+				t.Errorf("%s: gecko settings %v", tt.file, gecko)
+			}
 		}
 	}
 }
@@ -72,7 +81,7 @@ func TestPackRefusesABadManifest(t *testing.T) {
 		"no version":    `{"background":{"service_worker":"b.js"}}`,
 		"no background": `{"version":"1"}`,
 	} {
-		if _, err := pack(fstest.MapFS{"manifest.json": {Data: []byte(m)}}, t.TempDir()); err == nil {
+		if _, err := Pack(fstest.MapFS{"manifest.json": {Data: []byte(m)}}, t.TempDir()); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
