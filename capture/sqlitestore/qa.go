@@ -121,6 +121,14 @@ CREATE TABLE qa_notifications (
 CREATE INDEX qa_notifications_person ON qa_notifications (person_id, id);
 CREATE VIRTUAL TABLE qa_search USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2');
 `,
+	// 2: people carry a team; the most helpful answerers are read from a covering
+	// index of live answers by author and from the accepted answers of live questions;
+	// unanswered questions oldest first walk qa_questions_unanswered upwards.
+	`
+ALTER TABLE qa_people ADD COLUMN team TEXT NOT NULL DEFAULT '';
+CREATE INDEX qa_answers_author_score ON qa_posts (author_id, score) WHERE kind = 'answer' AND deleted = 0;
+CREATE INDEX qa_questions_accepted ON qa_posts (accepted_id) WHERE kind = 'question' AND deleted = 0 AND accepted_id <> 0;
+`,
 }
 
 var _ qa.Store = (*Store)(nil)
@@ -139,13 +147,13 @@ func conflict(format string, args ...any) error {
 
 // --- people, sessions, invites ---
 
-const personColumns = `id, email, name, role, reputation, password_hash, agent, created_at`
+const personColumns = `id, email, name, role, reputation, password_hash, agent, team, created_at`
 
 func scanPerson(row interface{ Scan(...any) error }) (qa.Person, error) {
 	var p qa.Person
 	var role, agent string
 	var created int64
-	if err := row.Scan(&p.ID, &p.Email, &p.Name, &role, &p.Reputation, &p.PasswordHash, &agent, &created); err != nil {
+	if err := row.Scan(&p.ID, &p.Email, &p.Name, &role, &p.Reputation, &p.PasswordHash, &agent, &p.Team, &created); err != nil {
 		return p, err
 	}
 	p.Role = qa.Role(role)
@@ -163,8 +171,8 @@ func (s *Store) CreatePerson(ctx context.Context, p qa.Person, inviteHash string
 		return qa.Person{}, internal(err, "create person")
 	}
 	err = s.writeTx(ctx, "create person", func(tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, `INSERT INTO qa_people (email, name, role, reputation, password_hash, agent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			p.Email, p.Name, string(p.Role), p.Reputation, p.PasswordHash, string(agent), nanos(p.CreatedAt))
+		res, err := s.txExec(ctx, tx, `INSERT INTO qa_people (email, name, role, reputation, password_hash, agent, team, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.Email, p.Name, string(p.Role), p.Reputation, p.PasswordHash, string(agent), p.Team, nanos(p.CreatedAt))
 		if isUniqueViolation(err) {
 			return conflict("someone already signed up with %s", p.Email)
 		}
@@ -264,6 +272,57 @@ func (s *Store) SetRole(ctx context.Context, id int64, role qa.Role) error {
 		}
 		return nil
 	})
+}
+
+// SetTeam sets a person's team; CodeNotFound for an unknown id.
+func (s *Store) SetTeam(ctx context.Context, id int64, team string) error {
+	return s.writeTx(ctx, "set team", func(tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, `UPDATE qa_people SET team = ? WHERE id = ?`, team, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("no such person")
+		}
+		return nil
+	})
+}
+
+// likePattern makes text a LIKE pattern matching it anywhere, with \ as the escape.
+func likePattern(text string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(text)) + "%"
+}
+
+// ListPeople returns a page of people in id order; see qa.Store. The text matches
+// case-insensitively (ASCII letters) anywhere in the name or email.
+func (s *Store) ListPeople(ctx context.Context, q qa.PeopleQuery) ([]qa.Person, error) {
+	query := `SELECT ` + personColumns + ` FROM qa_people WHERE id > ?`
+	args := []any{q.After}
+	if q.Text != "" {
+		query += ` AND (lower(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`
+		pat := likePattern(q.Text)
+		args = append(args, pat, pat)
+	}
+	query += ` ORDER BY id LIMIT ?`
+	args = append(args, q.Limit)
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, internal(err, "list people")
+	}
+	defer rows.Close()
+	var out []qa.Person
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, internal(err, "list people")
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "list people")
+	}
+	return out, nil
 }
 
 // CreateSession stores a session; CodeConflict for a repeated token.
@@ -989,4 +1048,55 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, personID int64) error
 		_, err := s.txExec(ctx, tx, `UPDATE qa_notifications SET read = 1 WHERE person_id = ? AND read = 0`, personID)
 		return err
 	})
+}
+
+// TopAnswerers returns the most helpful answerers; see qa.Store. Both parts read
+// partial indexes only: live answers grouped by author (qa_answers_author_score) and
+// the accepted answers of live questions (qa_questions_accepted).
+func (s *Store) TopAnswerers(ctx context.Context, limit int) ([]qa.Answerer, error) {
+	rows, err := s.r.QueryContext(ctx, `
+WITH scored AS (
+	SELECT author_id, count(*) AS answers, sum(score) AS score
+	FROM qa_posts INDEXED BY qa_answers_author_score
+	WHERE kind = 'answer' AND deleted = 0 GROUP BY author_id
+), accepted AS (
+	SELECT a.author_id, count(*) AS n
+	FROM qa_posts q INDEXED BY qa_questions_accepted JOIN qa_posts a ON a.id = q.accepted_id
+	WHERE q.kind = 'question' AND q.deleted = 0 AND q.accepted_id <> 0 AND a.kind = 'answer' AND a.deleted = 0
+	GROUP BY a.author_id
+)
+SELECT s.author_id, s.answers, s.score, coalesce(c.n, 0) AS accepted
+FROM scored s LEFT JOIN accepted c ON c.author_id = s.author_id
+ORDER BY accepted DESC, s.score DESC, s.answers DESC, s.author_id
+LIMIT ?`, limit)
+	if err != nil {
+		return nil, internal(err, "top answerers")
+	}
+	defer rows.Close()
+	var out []qa.Answerer
+	for rows.Next() {
+		var a qa.Answerer
+		if err := rows.Scan(&a.PersonID, &a.Answers, &a.Score, &a.Accepted); err != nil {
+			return nil, internal(err, "top answerers")
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "top answerers")
+	}
+	return out, nil
+}
+
+// OldestUnanswered returns live questions without answers, oldest first; see qa.Store.
+func (s *Store) OldestUnanswered(ctx context.Context, limit int) ([]qa.Post, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+postColumns+` FROM qa_posts INDEXED BY qa_questions_unanswered
+		WHERE kind = 'question' AND deleted = 0 AND answer_count = 0 ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, internal(err, "unanswered questions")
+	}
+	out, err := scanPosts(rows)
+	if err != nil {
+		return nil, internal(err, "unanswered questions")
+	}
+	return out, nil
 }
