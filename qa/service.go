@@ -386,19 +386,49 @@ func NormalTeam(team string) (string, error) {
 	return team, nil
 }
 
-// SetTeam changes a person's team ("" : none). CodeForbidden unless by is an admin
-// (by nil: the command line, which has the store's own rights); CodeInvalid for a team
-// NormalTeam refuses; CodeNotFound for an unknown person. Report figures count the new
-// team for statements rolled up after the change.
-func (s *Service) SetTeam(ctx context.Context, by *Person, id int64, team string) error {
-	if by != nil && by.Role != RoleAdmin {
+// SetTeam changes a person's team ("" : none). CodeForbidden unless by is an admin;
+// CodeInvalid for a team NormalTeam refuses; CodeNotFound for an unknown person.
+// Report figures count the new team for statements rolled up after the change.
+func (s *Service) SetTeam(ctx context.Context, by Person, id int64, team string) error {
+	if by.Role != RoleAdmin {
 		return forbidden("only admins can change teams")
 	}
+	return s.Admin().SetTeam(ctx, id, team)
+}
+
+// Admin is person management for a caller that has checked the admin right itself:
+// the console behind the hub's admin sign-in, and the command line.
+type Admin struct{ s *Service }
+
+// Admin returns the service's person management for trusted callers.
+func (s *Service) Admin() Admin { return Admin{s} }
+
+// ListPeople is Service.ListPeople.
+func (a Admin) ListPeople(ctx context.Context, q PeopleQuery) ([]Person, bool, error) {
+	return a.s.ListPeople(ctx, q)
+}
+
+// Person returns the person with id, or CodeNotFound.
+func (a Admin) Person(ctx context.Context, id int64) (Person, error) { return a.s.store.Person(ctx, id) }
+
+// SetRole sets a person's role: CodeInvalid for an unknown role, CodeNotFound for an
+// unknown person; a repeat is a no-op.
+func (a Admin) SetRole(ctx context.Context, id int64, role Role) error {
+	if _, ok := ParseRole(string(role)); !ok {
+		return invalid("role: must be member, moderator or admin")
+	}
+	return a.s.store.SetRole(ctx, id, role)
+}
+
+// SetTeam sets a person's team ("" : none): CodeInvalid for a team NormalTeam refuses,
+// CodeNotFound for an unknown person; a repeat is a no-op. Report figures count the
+// new team for statements rolled up after the change.
+func (a Admin) SetTeam(ctx context.Context, id int64, team string) error {
 	team, err := NormalTeam(team)
 	if err != nil {
 		return err
 	}
-	return s.store.SetTeam(ctx, id, team)
+	return a.s.store.SetTeam(ctx, id, team)
 }
 
 // ListPeople returns a page of people matching q (Limit clamped to 1..100) and whether
