@@ -409,7 +409,9 @@ func (a Admin) ListPeople(ctx context.Context, q PeopleQuery) ([]Person, bool, e
 }
 
 // Person returns the person with id, or CodeNotFound.
-func (a Admin) Person(ctx context.Context, id int64) (Person, error) { return a.s.store.Person(ctx, id) }
+func (a Admin) Person(ctx context.Context, id int64) (Person, error) {
+	return a.s.store.Person(ctx, id)
+}
 
 // SetRole sets a person's role: CodeInvalid for an unknown role, CodeNotFound for an
 // unknown person; a repeat is a no-op.

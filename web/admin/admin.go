@@ -50,7 +50,7 @@ type Config struct {
 	Status      func(ctx context.Context) (Status, error)
 	Reports     *reports.Reports // the report pages; nil: none
 	Logger      *slog.Logger
-	ImportLimit int // largest NDJSON upload in bytes (keep within the app's body limit); 0: 16 MiB
+	ImportLimit int        // largest NDJSON upload in bytes (keep within the app's body limit); 0: 16 MiB
 	People      People     // the people page; nil: none
 	SlackLinks  SlackLinks // Slack links on the people page; nil: none shown
 	Hub         HubFigures // the hub's lists on the report page; nil: none

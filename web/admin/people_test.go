@@ -237,5 +237,3 @@ func TestPeoplePrivacy(t *testing.T) {
 		t.Fatalf("people page under privacy:\n%s", body)
 	}
 }
-
-
