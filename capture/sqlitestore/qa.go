@@ -121,13 +121,57 @@ CREATE TABLE qa_notifications (
 CREATE INDEX qa_notifications_person ON qa_notifications (person_id, id);
 CREATE VIRTUAL TABLE qa_search USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2');
 `,
-	// 2: people carry a team; the most helpful answerers are read from a covering
-	// index of live answers by author and from the accepted answers of live questions;
-	// unanswered questions oldest first walk qa_questions_unanswered upwards.
+	// 2: people carry a team. The most helpful answerers are kept per person in
+	// qa_answerer_stats by triggers on qa_posts, so the report reads ten rows of an
+	// index at any size: a live answer counts 1 and its score; a live question with an
+	// accepted answer counts 1 accepted to that answer's author (deleting an accepted
+	// answer un-accepts it, deleting a question deletes its thread). Unanswered
+	// questions oldest first walk qa_questions_unanswered upwards.
 	`
 ALTER TABLE qa_people ADD COLUMN team TEXT NOT NULL DEFAULT '';
-CREATE INDEX qa_answers_author_score ON qa_posts (author_id, score) WHERE kind = 'answer' AND deleted = 0;
-CREATE INDEX qa_questions_accepted ON qa_posts (accepted_id) WHERE kind = 'question' AND deleted = 0 AND accepted_id <> 0;
+CREATE TABLE qa_answerer_stats (
+	person_id INTEGER PRIMARY KEY,
+	answers   INTEGER NOT NULL DEFAULT 0,
+	accepted  INTEGER NOT NULL DEFAULT 0,
+	score     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX qa_answerer_rank ON qa_answerer_stats (accepted DESC, score DESC, answers DESC, person_id) WHERE answers > 0;
+INSERT INTO qa_answerer_stats (person_id, answers, score)
+	SELECT author_id, count(*), sum(score) FROM qa_posts WHERE kind = 'answer' AND deleted = 0 GROUP BY author_id;
+UPDATE qa_answerer_stats SET accepted = (
+	SELECT count(*) FROM qa_posts q JOIN qa_posts a ON a.id = q.accepted_id
+	WHERE q.kind = 'question' AND q.deleted = 0 AND q.accepted_id <> 0 AND a.author_id = qa_answerer_stats.person_id);
+CREATE TRIGGER qa_answer_added AFTER INSERT ON qa_posts WHEN new.kind = 'answer' AND new.deleted = 0 BEGIN
+	INSERT INTO qa_answerer_stats (person_id, answers, score) VALUES (new.author_id, 1, new.score)
+	ON CONFLICT (person_id) DO UPDATE SET answers = answers + 1, score = score + excluded.score;
+END;
+CREATE TRIGGER qa_answer_changed AFTER UPDATE OF score, deleted ON qa_posts WHEN new.kind = 'answer'
+	AND (old.score <> new.score OR old.deleted <> new.deleted) BEGIN
+	INSERT INTO qa_answerer_stats (person_id, answers, score)
+	VALUES (new.author_id, (new.deleted = 0) - (old.deleted = 0),
+		(CASE WHEN new.deleted = 0 THEN new.score ELSE 0 END) - (CASE WHEN old.deleted = 0 THEN old.score ELSE 0 END))
+	ON CONFLICT (person_id) DO UPDATE SET answers = answers + excluded.answers, score = score + excluded.score;
+END;
+CREATE TRIGGER qa_answer_removed AFTER DELETE ON qa_posts WHEN old.kind = 'answer' AND old.deleted = 0 BEGIN
+	UPDATE qa_answerer_stats SET answers = answers - 1, score = score - old.score WHERE person_id = old.author_id;
+END;
+CREATE TRIGGER qa_accepted_changed AFTER UPDATE OF accepted_id, deleted ON qa_posts WHEN new.kind = 'question'
+	AND (old.accepted_id <> new.accepted_id OR old.deleted <> new.deleted) BEGIN
+	UPDATE qa_answerer_stats SET accepted = accepted - 1
+	WHERE old.deleted = 0 AND old.accepted_id <> 0 AND person_id = (SELECT author_id FROM qa_posts WHERE id = old.accepted_id);
+	INSERT INTO qa_answerer_stats (person_id, accepted)
+	SELECT author_id, 1 FROM qa_posts WHERE new.deleted = 0 AND new.accepted_id <> 0 AND id = new.accepted_id
+	ON CONFLICT (person_id) DO UPDATE SET accepted = accepted + 1;
+END;
+CREATE TRIGGER qa_question_added AFTER INSERT ON qa_posts WHEN new.kind = 'question' AND new.deleted = 0 AND new.accepted_id <> 0 BEGIN
+	INSERT INTO qa_answerer_stats (person_id, accepted)
+	SELECT author_id, 1 FROM qa_posts WHERE id = new.accepted_id
+	ON CONFLICT (person_id) DO UPDATE SET accepted = accepted + 1;
+END;
+CREATE TRIGGER qa_question_removed AFTER DELETE ON qa_posts WHEN old.kind = 'question' AND old.deleted = 0 AND old.accepted_id <> 0 BEGIN
+	UPDATE qa_answerer_stats SET accepted = accepted - 1
+	WHERE person_id = (SELECT author_id FROM qa_posts WHERE id = old.accepted_id);
+END;
 `,
 }
 
@@ -1050,25 +1094,11 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, personID int64) error
 	})
 }
 
-// TopAnswerers returns the most helpful answerers; see qa.Store. Both parts read
-// partial indexes only: live answers grouped by author (qa_answers_author_score) and
-// the accepted answers of live questions (qa_questions_accepted).
+// TopAnswerers returns the most helpful answerers; see qa.Store. It reads the first
+// rows of qa_answerer_rank (the per-person figures the qa_posts triggers keep).
 func (s *Store) TopAnswerers(ctx context.Context, limit int) ([]qa.Answerer, error) {
-	rows, err := s.r.QueryContext(ctx, `
-WITH scored AS (
-	SELECT author_id, count(*) AS answers, sum(score) AS score
-	FROM qa_posts INDEXED BY qa_answers_author_score
-	WHERE kind = 'answer' AND deleted = 0 GROUP BY author_id
-), accepted AS (
-	SELECT a.author_id, count(*) AS n
-	FROM qa_posts q INDEXED BY qa_questions_accepted JOIN qa_posts a ON a.id = q.accepted_id
-	WHERE q.kind = 'question' AND q.deleted = 0 AND q.accepted_id <> 0 AND a.kind = 'answer' AND a.deleted = 0
-	GROUP BY a.author_id
-)
-SELECT s.author_id, s.answers, s.score, coalesce(c.n, 0) AS accepted
-FROM scored s LEFT JOIN accepted c ON c.author_id = s.author_id
-ORDER BY accepted DESC, s.score DESC, s.answers DESC, s.author_id
-LIMIT ?`, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT person_id, answers, accepted, score FROM qa_answerer_stats INDEXED BY qa_answerer_rank
+		WHERE answers > 0 ORDER BY accepted DESC, score DESC, answers DESC, person_id LIMIT ?`, limit)
 	if err != nil {
 		return nil, internal(err, "top answerers")
 	}
@@ -1076,7 +1106,7 @@ LIMIT ?`, limit)
 	var out []qa.Answerer
 	for rows.Next() {
 		var a qa.Answerer
-		if err := rows.Scan(&a.PersonID, &a.Answers, &a.Score, &a.Accepted); err != nil {
+		if err := rows.Scan(&a.PersonID, &a.Answers, &a.Accepted, &a.Score); err != nil {
 			return nil, internal(err, "top answerers")
 		}
 		out = append(out, a)

@@ -632,6 +632,19 @@ func testTopAnswerers(t *testing.T, s qa.Store) {
 	if got := must[[]qa.Answerer](t, "TopAnswerers")(s.TopAnswerers(ctx, 1)); len(got) != 1 || got[0].PersonID != a.ID {
 		t.Fatalf("TopAnswerers(1) = %+v", got)
 	}
+	// Deleting a question takes its thread's answers and its accepted answer away;
+	// withdrawing a vote takes its score away.
+	if err := s.DeletePost(ctx, q1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ApplyVote(ctx, qa.VoteChange{VoterID: a.ID, PostID: b2.ID, Prev: 1, Value: 0, At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	got = must[[]qa.Answerer](t, "TopAnswerers")(s.TopAnswerers(ctx, 10))
+	want = []qa.Answerer{{PersonID: c.ID, Answers: 1, Accepted: 1, Score: 0}, {PersonID: b.ID, Answers: 1, Accepted: 0, Score: 1}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("TopAnswerers after deleting a question = %+v, want %+v", got, want)
+	}
 }
 
 func testOldestUnanswered(t *testing.T, s qa.Store) {
