@@ -57,3 +57,49 @@ INSERT INTO schema_versions (name, version) VALUES ('qa', 1);`); err != nil {
 		t.Fatalf("after accepting another answer: %+v, %v; want %+v", got, err, want)
 	}
 }
+
+// BenchmarkAnswerWrites measures one answer, one vote on it and one accept (three hub
+// writes) with the answerer-figure triggers and, for comparison, with them dropped.
+func BenchmarkAnswerWrites(b *testing.B) {
+	for _, withTriggers := range []bool{true, false} {
+		name := "triggers"
+		if !withTriggers {
+			name = "no-triggers"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := openTemp(b)
+			ctx := b.Context()
+			if !withTriggers {
+				for _, tr := range []string{"qa_answer_added", "qa_answer_changed", "qa_answer_removed", "qa_accepted_changed", "qa_question_added", "qa_question_removed"} {
+					if _, err := s.w.ExecContext(ctx, `DROP TRIGGER `+tr); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			var people []int64
+			for i := range 2 {
+				p, err := s.CreatePerson(ctx, qa.Person{Email: string(rune('a'+i)) + "@example.com", Name: "P", Role: qa.RoleMember, PasswordHash: "h", Agent: map[string]any{}}, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				people = append(people, p.ID)
+			}
+			for b.Loop() {
+				q, err := s.CreatePost(ctx, qa.Post{Kind: qa.KindQuestion, AuthorID: people[0], Title: "A question", Body: "b", Version: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				a, err := s.CreatePost(ctx, qa.Post{Kind: qa.KindAnswer, QuestionID: q.ID, ParentID: q.ID, AuthorID: people[1], Body: "a", Version: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.ApplyVote(ctx, qa.VoteChange{VoterID: people[0], PostID: a.ID, Value: 1}); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Accept(ctx, qa.AcceptChange{QuestionID: q.ID, AnswerID: a.ID}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
