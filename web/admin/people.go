@@ -162,7 +162,7 @@ func (c *console) linkSlack(ctx *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	team, user := strings.TrimSpace(ctx.FormValue("slack_team")), strings.TrimSpace(ctx.FormValue("slack_user"))
+	team, user := strings.Clone(strings.TrimSpace(ctx.FormValue("slack_team"))), strings.Clone(strings.TrimSpace(ctx.FormValue("slack_user")))
 	if !slackID(team) || !slackID(user) {
 		return c.peopleListWith(ctx.Status(fiber.StatusBadRequest), map[string]any{"Error": "Give the Slack team id (T…) and user id (U… or W…) in capitals, as Slack shows them."})
 	}
@@ -180,7 +180,7 @@ func (c *console) unlinkSlack(ctx *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	team, user := ctx.FormValue("slack_team"), ctx.FormValue("slack_user")
+	team, user := strings.Clone(ctx.FormValue("slack_team")), strings.Clone(ctx.FormValue("slack_user"))
 	links, err := c.cfg.SlackLinks.SlackLinksOfPerson(ctx.UserContext(), strconv.FormatInt(p.ID, 10))
 	if err != nil {
 		return err
@@ -192,7 +192,7 @@ func (c *console) unlinkSlack(ctx *fiber.Ctx) error {
 	if !found {
 		return c.peopleListWith(ctx.Status(fiber.StatusNotFound), map[string]any{"Error": "That Slack user is not linked to " + p.Name + "."})
 	}
-	if _, err := c.cfg.SlackLinks.Unlink(ctx.UserContext(), strings.Clone(team), strings.Clone(user)); err != nil {
+	if _, err := c.cfg.SlackLinks.Unlink(ctx.UserContext(), team, user); err != nil {
 		return c.linkError(ctx, err)
 	}
 	c.log.Info("slack link removed from the console", "person", p.ID, "team", team, "user", user)
