@@ -43,7 +43,25 @@ type Person struct {
 	Reputation   int
 	PasswordHash string // capture.HashSecret encoding; never shown
 	Agent        map[string]any
+	Team         string // the team reports group the person under; "" : none
 	CreatedAt    time.Time
+}
+
+// PeopleQuery selects people for an administrator's list, in id order.
+type PeopleQuery struct {
+	Text  string // case-insensitive part of the name or email; "" : everyone
+	After int64  // the last id of the previous page; 0: the start
+	Limit int
+}
+
+// Answerer is one person's standing as an answerer: their answers that are not
+// deleted, how many of them were accepted and the sum of their scores.
+type Answerer struct {
+	PersonID int64
+	Name     string // filled by the service
+	Answers  int
+	Accepted int
+	Score    int
 }
 
 // PostKind says what a post is.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/cairn-lrs/cairn/capture"
@@ -38,6 +39,7 @@ const (
 	MaxTags       = 5
 	MaxTagLen     = 35
 	MaxName       = 100
+	MaxTeam       = 100
 	MinPassword   = 10
 	MaxPassword   = 200
 	SessionTTL    = 14 * 24 * time.Hour
@@ -154,12 +156,21 @@ func (s *Service) agentFor(email string) map[string]any {
 // CreatePerson makes an account with role, as the CLI and admins do. CodeInvalid for
 // a bad email, name or password; CodeConflict when the email is taken.
 func (s *Service) CreatePerson(ctx context.Context, email, name, password string, role Role) (Person, error) {
-	return s.createPerson(ctx, email, name, password, role, "")
+	return s.createPerson(ctx, email, name, password, role, "", "")
 }
 
-func (s *Service) createPerson(ctx context.Context, email, name, password string, role Role, inviteHash string) (Person, error) {
+// CreatePersonInTeam is CreatePerson with the person's team set from the start;
+// CodeInvalid also for a team NormalTeam refuses.
+func (s *Service) CreatePersonInTeam(ctx context.Context, email, name, password string, role Role, team string) (Person, error) {
+	return s.createPerson(ctx, email, name, password, role, team, "")
+}
+
+func (s *Service) createPerson(ctx context.Context, email, name, password string, role Role, team, inviteHash string) (Person, error) {
 	email, err := normalEmail(email)
 	if err != nil {
+		return Person{}, err
+	}
+	if team, err = NormalTeam(team); err != nil {
 		return Person{}, err
 	}
 	name = strings.TrimSpace(name)
@@ -177,7 +188,7 @@ func (s *Service) createPerson(ctx context.Context, email, name, password string
 		return Person{}, err
 	}
 	return s.store.CreatePerson(ctx, Person{Email: email, Name: name, Role: role, Reputation: StartReputation,
-		PasswordHash: hash, Agent: s.agentFor(email), CreatedAt: s.now().UTC()}, inviteHash)
+		PasswordHash: hash, Agent: s.agentFor(email), Team: team, CreatedAt: s.now().UTC()}, inviteHash)
 }
 
 // SignUp makes a member account from the sign-up page. In invite-only mode invite
@@ -191,7 +202,7 @@ func (s *Service) SignUp(ctx context.Context, email, name, password, invite stri
 		}
 		hash = tokenHash(invite)
 	}
-	return s.createPerson(ctx, email, name, password, RoleMember, hash)
+	return s.createPerson(ctx, email, name, password, RoleMember, "", hash)
 }
 
 // CreateInvite makes an invite link token (for email, or anyone when empty) valid for
@@ -363,6 +374,110 @@ func (s *Service) SetRole(ctx context.Context, by Person, id int64, role Role) e
 		return invalid("role: must be member, moderator or admin")
 	}
 	return s.store.SetRole(ctx, id, role)
+}
+
+// NormalTeam trims a team name; "" (no team) is allowed. CodeInvalid for more than
+// MaxTeam characters, invalid UTF-8 or control characters.
+func NormalTeam(team string) (string, error) {
+	team = strings.TrimSpace(team)
+	if !utf8.ValidString(team) || utf8.RuneCountInString(team) > MaxTeam || strings.ContainsFunc(team, unicode.IsControl) {
+		return "", invalid("team: must be at most %d characters of text", MaxTeam)
+	}
+	return team, nil
+}
+
+// SetTeam changes a person's team ("" : none). CodeForbidden unless by is an admin;
+// CodeInvalid for a team NormalTeam refuses; CodeNotFound for an unknown person.
+// Report figures count the new team for statements rolled up after the change.
+func (s *Service) SetTeam(ctx context.Context, by Person, id int64, team string) error {
+	if by.Role != RoleAdmin {
+		return forbidden("only admins can change teams")
+	}
+	return s.Admin().SetTeam(ctx, id, team)
+}
+
+// Admin is person management for a caller that has checked the admin right itself:
+// the console behind the hub's admin sign-in, and the command line.
+type Admin struct{ s *Service }
+
+// Admin returns the service's person management for trusted callers.
+func (s *Service) Admin() Admin { return Admin{s} }
+
+// ListPeople is Service.ListPeople.
+func (a Admin) ListPeople(ctx context.Context, q PeopleQuery) ([]Person, bool, error) {
+	return a.s.ListPeople(ctx, q)
+}
+
+// Person returns the person with id, or CodeNotFound.
+func (a Admin) Person(ctx context.Context, id int64) (Person, error) {
+	return a.s.store.Person(ctx, id)
+}
+
+// SetRole sets a person's role: CodeInvalid for an unknown role, CodeNotFound for an
+// unknown person; a repeat is a no-op.
+func (a Admin) SetRole(ctx context.Context, id int64, role Role) error {
+	if _, ok := ParseRole(string(role)); !ok {
+		return invalid("role: must be member, moderator or admin")
+	}
+	return a.s.store.SetRole(ctx, id, role)
+}
+
+// SetTeam sets a person's team ("" : none): CodeInvalid for a team NormalTeam refuses,
+// CodeNotFound for an unknown person; a repeat is a no-op. Report figures count the
+// new team for statements rolled up after the change.
+func (a Admin) SetTeam(ctx context.Context, id int64, team string) error {
+	team, err := NormalTeam(team)
+	if err != nil {
+		return err
+	}
+	return a.s.store.SetTeam(ctx, id, team)
+}
+
+// ListPeople returns a page of people matching q (Limit clamped to 1..100) and whether
+// more follow.
+func (s *Service) ListPeople(ctx context.Context, q PeopleQuery) ([]Person, bool, error) {
+	q.Text = strings.TrimSpace(q.Text)
+	if utf8.RuneCountInString(q.Text) > 254 {
+		return nil, false, invalid("search: at most 254 characters")
+	}
+	q.Limit = min(max(q.Limit, 1), maxListLimit)
+	want := q.Limit
+	q.Limit++
+	list, err := s.store.ListPeople(ctx, q)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(list) > want {
+		return list[:want], true, nil
+	}
+	return list, false, nil
+}
+
+// TopAnswerers returns the most helpful answerers (see Store.TopAnswerers), at most
+// limit (clamped to 1..100), with their names.
+func (s *Service) TopAnswerers(ctx context.Context, limit int) ([]Answerer, error) {
+	list, err := s.store.TopAnswerers(ctx, min(max(limit, 1), maxListLimit))
+	if err != nil || len(list) == 0 {
+		return list, err
+	}
+	ids := make([]int64, len(list))
+	for i, a := range list {
+		ids[i] = a.PersonID
+	}
+	people, err := s.store.People(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		list[i].Name = people[list[i].PersonID].Name
+	}
+	return list, nil
+}
+
+// OldestUnanswered returns the questions waiting longest for an answer, at most limit
+// (clamped to 1..100).
+func (s *Service) OldestUnanswered(ctx context.Context, limit int) ([]Post, error) {
+	return s.store.OldestUnanswered(ctx, min(max(limit, 1), maxListLimit))
 }
 
 // --- posts ---

@@ -459,3 +459,38 @@ func TestChangedVoteAndAcceptReplaceTheirStatements(t *testing.T) {
 		t.Errorf("first answerer's reputation after the switch = %d, want 1", got)
 	}
 }
+
+func TestTeamsAndPeopleList(t *testing.T) {
+	f := newFixture(t, qa.SignupOpen)
+	ctx := context.Background()
+	ana := f.signUp(t, "ana@example.com")
+	admin, err := f.svc.CreatePersonInTeam(ctx, "root@example.com", "Root", "correct horse battery", qa.RoleAdmin, "  Ops ")
+	if err != nil || admin.Team != "Ops" {
+		t.Fatalf("CreatePersonInTeam: %+v, %v", admin, err)
+	}
+	_, err = f.svc.CreatePersonInTeam(ctx, "cy@example.com", "Cy", "correct horse battery", qa.RoleMember, strings.Repeat("t", qa.MaxTeam+1))
+	code(t, "a team too long", err, capture.CodeInvalid)
+	if _, err := f.svc.PersonByEmail(ctx, "cy@example.com"); capture.ErrorCode(err) != capture.CodeNotFound {
+		t.Fatalf("a refused team created the person: %v", err)
+	}
+	code(t, "a member sets a team", f.svc.SetTeam(ctx, ana, ana.ID, "Sales"), capture.CodeForbidden)
+	code(t, "a team with a control character", f.svc.SetTeam(ctx, admin, ana.ID, "Sa\nles"), capture.CodeInvalid)
+	code(t, "unknown person", f.svc.SetTeam(ctx, admin, 9999, "Sales"), capture.CodeNotFound)
+	if err := f.svc.SetTeam(ctx, admin, ana.ID, " Sales "); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.reload(t, ana); p.Team != "Sales" {
+		t.Fatalf("team = %q, want Sales", p.Team)
+	}
+	code(t, "admin role unknown", f.svc.Admin().SetRole(ctx, ana.ID, "owner"), capture.CodeInvalid)
+	page, more, err := f.svc.ListPeople(ctx, qa.PeopleQuery{Limit: 1})
+	if err != nil || len(page) != 1 || !more || page[0].ID != ana.ID {
+		t.Fatalf("ListPeople first page: %v %v %v", page, more, err)
+	}
+	page, more, err = f.svc.ListPeople(ctx, qa.PeopleQuery{After: ana.ID, Limit: 1})
+	if err != nil || len(page) != 1 || more || page[0].ID != admin.ID {
+		t.Fatalf("ListPeople last page: %v %v %v", page, more, err)
+	}
+	_, _, err = f.svc.ListPeople(ctx, qa.PeopleQuery{Text: strings.Repeat("x", 255)})
+	code(t, "a search too long", err, capture.CodeInvalid)
+}

@@ -50,6 +50,12 @@ type Store interface {
 	CountPeople(ctx context.Context) (int, error)
 	// SetRole sets a person's role; CodeNotFound for an unknown id. A repeat is a no-op.
 	SetRole(ctx context.Context, id int64, role Role) error
+	// SetTeam sets a person's team ("" : none); CodeNotFound for an unknown id. A
+	// repeat is a no-op.
+	SetTeam(ctx context.Context, id int64, team string) error
+	// ListPeople returns at most q.Limit people matching q with ids above q.After, in
+	// id order.
+	ListPeople(ctx context.Context, q PeopleQuery) ([]Person, error)
 
 	// CreateSession stores s; CodeConflict if its TokenHash exists.
 	CreateSession(ctx context.Context, s Session) error
@@ -86,6 +92,13 @@ type Store interface {
 	// CloseAsDuplicate records that question id duplicates question of. CodeNotFound
 	// for an unknown question.
 	CloseAsDuplicate(ctx context.Context, id, of int64) error
+
+	// TopAnswerers returns at most limit authors of answers that are not deleted, most
+	// accepted answers first, then highest total score, most answers, lowest id.
+	TopAnswerers(ctx context.Context, limit int) ([]Answerer, error)
+	// OldestUnanswered returns at most limit questions that are not deleted and have no
+	// answer, oldest first.
+	OldestUnanswered(ctx context.Context, limit int) ([]Post, error)
 
 	// Vote returns voterID's vote on postID: -1, 0 (none) or 1.
 	Vote(ctx context.Context, voterID, postID int64) (int, error)

@@ -71,6 +71,8 @@ func (s *Store) qaIndexes() []index {
 		{s.qc(collQAPosts), d("tags", 1, "_id", -1), false},
 		{s.qc(collQAPosts), d("words", 1, "_id", -1), false},
 		{s.qc(collQAPosts), d("authorId", 1, "kind", 1, "_id", -1), false},
+		{s.qc(collQAPosts), d("kind", 1, "deleted", 1, "acceptedId", 1), false},
+		{s.qc(collQAPosts), d("kind", 1, "deleted", 1, "answerCount", 1, "_id", 1), false},
 		{s.qc(collQAFollows), d("tag", 1, "personId", 1), false},
 		{s.qc(collQAFollows), d("personId", 1, "tag", 1), false},
 		{s.qc(collQALinks), d("postId", 1), false},
@@ -120,12 +122,13 @@ type personDoc struct {
 	Reputation   int    `bson:"reputation"`
 	PasswordHash string `bson:"passwordHash"`
 	Agent        string `bson:"agent"` // the agent as JSON text: its values hold IRIs, never document keys
+	Team         string `bson:"team,omitempty"`
 	CreatedNs    int64  `bson:"createdNs"`
 }
 
 func (d personDoc) person() (qa.Person, error) {
 	p := qa.Person{ID: d.ID, Email: d.Email, Name: d.Name, Role: qa.Role(d.Role), Reputation: d.Reputation,
-		PasswordHash: d.PasswordHash, CreatedAt: time.Unix(0, d.CreatedNs).UTC()}
+		PasswordHash: d.PasswordHash, Team: d.Team, CreatedAt: time.Unix(0, d.CreatedNs).UTC()}
 	if err := json.Unmarshal([]byte(d.Agent), &p.Agent); err != nil {
 		return p, capture.Internal(err, "stored agent")
 	}
@@ -166,7 +169,7 @@ func (s *Store) CreatePerson(ctx context.Context, p qa.Person, inviteHash string
 		return qa.Person{}, err
 	}
 	_, err = s.qc(collQAPeople).InsertOne(ctx, personDoc{ID: p.ID, Email: p.Email, Name: p.Name, Role: string(p.Role), Reputation: p.Reputation,
-		PasswordHash: p.PasswordHash, Agent: string(agent), CreatedNs: p.CreatedAt.UnixNano()})
+		PasswordHash: p.PasswordHash, Agent: string(agent), Team: p.Team, CreatedNs: p.CreatedAt.UnixNano()})
 	if err != nil {
 		release()
 		return qa.Person{}, storeErr(err, "someone already signed up with "+p.Email)
@@ -241,6 +244,45 @@ func (s *Store) SetRole(ctx context.Context, id int64, role qa.Role) error {
 		return capture.Errorf(capture.CodeNotFound, "no such person")
 	}
 	return nil
+}
+
+// SetTeam sets a person's team; CodeNotFound for an unknown id.
+func (s *Store) SetTeam(ctx context.Context, id int64, team string) error {
+	res, err := s.qc(collQAPeople).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "team", Value: team}}}})
+	if err != nil {
+		return storeErr(err, "cannot set the team")
+	}
+	if res.MatchedCount == 0 {
+		return capture.Errorf(capture.CodeNotFound, "no such person")
+	}
+	return nil
+}
+
+// ListPeople returns a page of people in id order; see qa.Store. The text matches
+// case-insensitively anywhere in the name or email.
+func (s *Store) ListPeople(ctx context.Context, q qa.PeopleQuery) ([]qa.Person, error) {
+	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: q.After}}}}
+	if q.Text != "" {
+		re := bson.Regex{Pattern: regexp.QuoteMeta(q.Text), Options: "i"}
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{bson.D{{Key: "name", Value: re}}, bson.D{{Key: "email", Value: re}}}})
+	}
+	cur, err := s.qc(collQAPeople).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(q.Limit)))
+	if err != nil {
+		return nil, storeErr(err, "cannot list people")
+	}
+	var docs []personDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, storeErr(err, "cannot list people")
+	}
+	out := make([]qa.Person, 0, len(docs))
+	for _, d := range docs {
+		p, err := d.person()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 type sessionDoc struct {
@@ -876,4 +918,110 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, personID int64) error
 	_, err := s.qc(collQANotifications).UpdateMany(ctx, bson.D{{Key: "personId", Value: personID}, {Key: "read", Value: false}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "read", Value: true}}}})
 	return storeErr(err, "cannot mark notifications read")
+}
+
+// TopAnswerers returns the most helpful answerers; see qa.Store. Live answers are
+// read (author and score only) and summed per author here: a $group summing "$score"
+// answered 0 on FerretDB; accepted answers are counted from the live questions'
+// acceptedId (indexed) and those answers' authors.
+func (s *Store) TopAnswerers(ctx context.Context, limit int) ([]qa.Answerer, error) {
+	posts := s.qc(collQAPosts)
+	cur, err := posts.Find(ctx, bson.D{{Key: "kind", Value: string(qa.KindAnswer)}, {Key: "deleted", Value: false}},
+		options.Find().SetProjection(bson.D{{Key: "authorId", Value: 1}, {Key: "score", Value: 1}}))
+	if err != nil {
+		return nil, storeErr(err, "cannot rank answerers")
+	}
+	byAuthor := map[int64]*qa.Answerer{}
+	for cur.Next(ctx) {
+		var d struct {
+			AuthorID int64 `bson:"authorId"`
+			Score    int   `bson:"score"`
+		}
+		if err := cur.Decode(&d); err != nil {
+			_ = cur.Close(ctx)
+			return nil, storeErr(err, "cannot rank answerers")
+		}
+		a := byAuthor[d.AuthorID]
+		if a == nil {
+			a = &qa.Answerer{PersonID: d.AuthorID}
+			byAuthor[d.AuthorID] = a
+		}
+		a.Answers++
+		a.Score += d.Score
+	}
+	if err := cur.Err(); err != nil {
+		_ = cur.Close(ctx)
+		return nil, storeErr(err, "cannot rank answerers")
+	}
+	_ = cur.Close(ctx)
+	cur, err = posts.Find(ctx, bson.D{{Key: "kind", Value: string(qa.KindQuestion)}, {Key: "deleted", Value: false},
+		{Key: "acceptedId", Value: bson.D{{Key: "$ne", Value: int64(0)}}}}, options.Find().SetProjection(bson.D{{Key: "acceptedId", Value: 1}}))
+	if err != nil {
+		return nil, storeErr(err, "cannot rank answerers")
+	}
+	var questions []struct {
+		AcceptedID int64 `bson:"acceptedId"`
+	}
+	if err := cur.All(ctx, &questions); err != nil {
+		return nil, storeErr(err, "cannot rank answerers")
+	}
+	accepted := map[int64]int{}
+	if len(questions) > 0 {
+		ids := make([]int64, len(questions))
+		for i, q := range questions {
+			ids[i] = q.AcceptedID
+		}
+		cur, err = posts.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "kind", Value: string(qa.KindAnswer)},
+			{Key: "deleted", Value: false}}, options.Find().SetProjection(bson.D{{Key: "authorId", Value: 1}}))
+		if err != nil {
+			return nil, storeErr(err, "cannot rank answerers")
+		}
+		var answers []struct {
+			AuthorID int64 `bson:"authorId"`
+		}
+		if err := cur.All(ctx, &answers); err != nil {
+			return nil, storeErr(err, "cannot rank answerers")
+		}
+		for _, a := range answers {
+			accepted[a.AuthorID]++
+		}
+	}
+	out := make([]qa.Answerer, 0, len(byAuthor))
+	for _, a := range byAuthor {
+		a.Accepted = accepted[a.PersonID]
+		out = append(out, *a)
+	}
+	slices.SortFunc(out, func(a, b qa.Answerer) int {
+		switch {
+		case a.Accepted != b.Accepted:
+			return b.Accepted - a.Accepted
+		case a.Score != b.Score:
+			return b.Score - a.Score
+		case a.Answers != b.Answers:
+			return b.Answers - a.Answers
+		}
+		return int(a.PersonID - b.PersonID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// OldestUnanswered returns live questions without answers, oldest first; see qa.Store.
+func (s *Store) OldestUnanswered(ctx context.Context, limit int) ([]qa.Post, error) {
+	cur, err := s.qc(collQAPosts).Find(ctx, bson.D{{Key: "kind", Value: string(qa.KindQuestion)}, {Key: "deleted", Value: false},
+		{Key: "answerCount", Value: 0}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, storeErr(err, "cannot list unanswered questions")
+	}
+	var docs []postDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, storeErr(err, "cannot list unanswered questions")
+	}
+	out := make([]qa.Post, 0, len(docs))
+	for _, d := range docs {
+		out = append(out, d.post())
+	}
+	return out, nil
 }

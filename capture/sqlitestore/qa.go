@@ -121,6 +121,58 @@ CREATE TABLE qa_notifications (
 CREATE INDEX qa_notifications_person ON qa_notifications (person_id, id);
 CREATE VIRTUAL TABLE qa_search USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2');
 `,
+	// 2: people carry a team. The most helpful answerers are kept per person in
+	// qa_answerer_stats by triggers on qa_posts, so the report reads ten rows of an
+	// index at any size: a live answer counts 1 and its score; a live question with an
+	// accepted answer counts 1 accepted to that answer's author (deleting an accepted
+	// answer un-accepts it, deleting a question deletes its thread). Unanswered
+	// questions oldest first walk qa_questions_unanswered upwards.
+	`
+ALTER TABLE qa_people ADD COLUMN team TEXT NOT NULL DEFAULT '';
+CREATE TABLE qa_answerer_stats (
+	person_id INTEGER PRIMARY KEY,
+	answers   INTEGER NOT NULL DEFAULT 0,
+	accepted  INTEGER NOT NULL DEFAULT 0,
+	score     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX qa_answerer_rank ON qa_answerer_stats (accepted DESC, score DESC, answers DESC, person_id) WHERE answers > 0;
+INSERT INTO qa_answerer_stats (person_id, answers, score)
+	SELECT author_id, count(*), sum(score) FROM qa_posts WHERE kind = 'answer' AND deleted = 0 GROUP BY author_id;
+UPDATE qa_answerer_stats SET accepted = (
+	SELECT count(*) FROM qa_posts q JOIN qa_posts a ON a.id = q.accepted_id
+	WHERE q.kind = 'question' AND q.deleted = 0 AND q.accepted_id <> 0 AND a.author_id = qa_answerer_stats.person_id);
+CREATE TRIGGER qa_answer_added AFTER INSERT ON qa_posts WHEN new.kind = 'answer' AND new.deleted = 0 BEGIN
+	INSERT INTO qa_answerer_stats (person_id, answers, score) VALUES (new.author_id, 1, new.score)
+	ON CONFLICT (person_id) DO UPDATE SET answers = answers + 1, score = score + excluded.score;
+END;
+CREATE TRIGGER qa_answer_changed AFTER UPDATE OF score, deleted ON qa_posts WHEN new.kind = 'answer'
+	AND (old.score <> new.score OR old.deleted <> new.deleted) BEGIN
+	INSERT INTO qa_answerer_stats (person_id, answers, score)
+	VALUES (new.author_id, (new.deleted = 0) - (old.deleted = 0),
+		(CASE WHEN new.deleted = 0 THEN new.score ELSE 0 END) - (CASE WHEN old.deleted = 0 THEN old.score ELSE 0 END))
+	ON CONFLICT (person_id) DO UPDATE SET answers = answers + excluded.answers, score = score + excluded.score;
+END;
+CREATE TRIGGER qa_answer_removed AFTER DELETE ON qa_posts WHEN old.kind = 'answer' AND old.deleted = 0 BEGIN
+	UPDATE qa_answerer_stats SET answers = answers - 1, score = score - old.score WHERE person_id = old.author_id;
+END;
+CREATE TRIGGER qa_accepted_changed AFTER UPDATE OF accepted_id, deleted ON qa_posts WHEN new.kind = 'question'
+	AND (old.accepted_id <> new.accepted_id OR old.deleted <> new.deleted) BEGIN
+	UPDATE qa_answerer_stats SET accepted = accepted - 1
+	WHERE old.deleted = 0 AND old.accepted_id <> 0 AND person_id = (SELECT author_id FROM qa_posts WHERE id = old.accepted_id);
+	INSERT INTO qa_answerer_stats (person_id, accepted)
+	SELECT author_id, 1 FROM qa_posts WHERE new.deleted = 0 AND new.accepted_id <> 0 AND id = new.accepted_id
+	ON CONFLICT (person_id) DO UPDATE SET accepted = accepted + 1;
+END;
+CREATE TRIGGER qa_question_added AFTER INSERT ON qa_posts WHEN new.kind = 'question' AND new.deleted = 0 AND new.accepted_id <> 0 BEGIN
+	INSERT INTO qa_answerer_stats (person_id, accepted)
+	SELECT author_id, 1 FROM qa_posts WHERE id = new.accepted_id
+	ON CONFLICT (person_id) DO UPDATE SET accepted = accepted + 1;
+END;
+CREATE TRIGGER qa_question_removed AFTER DELETE ON qa_posts WHEN old.kind = 'question' AND old.deleted = 0 AND old.accepted_id <> 0 BEGIN
+	UPDATE qa_answerer_stats SET accepted = accepted - 1
+	WHERE person_id = (SELECT author_id FROM qa_posts WHERE id = old.accepted_id);
+END;
+`,
 }
 
 var _ qa.Store = (*Store)(nil)
@@ -139,13 +191,13 @@ func conflict(format string, args ...any) error {
 
 // --- people, sessions, invites ---
 
-const personColumns = `id, email, name, role, reputation, password_hash, agent, created_at`
+const personColumns = `id, email, name, role, reputation, password_hash, agent, team, created_at`
 
 func scanPerson(row interface{ Scan(...any) error }) (qa.Person, error) {
 	var p qa.Person
 	var role, agent string
 	var created int64
-	if err := row.Scan(&p.ID, &p.Email, &p.Name, &role, &p.Reputation, &p.PasswordHash, &agent, &created); err != nil {
+	if err := row.Scan(&p.ID, &p.Email, &p.Name, &role, &p.Reputation, &p.PasswordHash, &agent, &p.Team, &created); err != nil {
 		return p, err
 	}
 	p.Role = qa.Role(role)
@@ -163,8 +215,8 @@ func (s *Store) CreatePerson(ctx context.Context, p qa.Person, inviteHash string
 		return qa.Person{}, internal(err, "create person")
 	}
 	err = s.writeTx(ctx, "create person", func(tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, `INSERT INTO qa_people (email, name, role, reputation, password_hash, agent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			p.Email, p.Name, string(p.Role), p.Reputation, p.PasswordHash, string(agent), nanos(p.CreatedAt))
+		res, err := s.txExec(ctx, tx, `INSERT INTO qa_people (email, name, role, reputation, password_hash, agent, team, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.Email, p.Name, string(p.Role), p.Reputation, p.PasswordHash, string(agent), p.Team, nanos(p.CreatedAt))
 		if isUniqueViolation(err) {
 			return conflict("someone already signed up with %s", p.Email)
 		}
@@ -264,6 +316,57 @@ func (s *Store) SetRole(ctx context.Context, id int64, role qa.Role) error {
 		}
 		return nil
 	})
+}
+
+// SetTeam sets a person's team; CodeNotFound for an unknown id.
+func (s *Store) SetTeam(ctx context.Context, id int64, team string) error {
+	return s.writeTx(ctx, "set team", func(tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, `UPDATE qa_people SET team = ? WHERE id = ?`, team, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("no such person")
+		}
+		return nil
+	})
+}
+
+// likePattern makes text a LIKE pattern matching it anywhere, with \ as the escape.
+func likePattern(text string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(text)) + "%"
+}
+
+// ListPeople returns a page of people in id order; see qa.Store. The text matches
+// case-insensitively (ASCII letters) anywhere in the name or email.
+func (s *Store) ListPeople(ctx context.Context, q qa.PeopleQuery) ([]qa.Person, error) {
+	query := `SELECT ` + personColumns + ` FROM qa_people WHERE id > ?`
+	args := []any{q.After}
+	if q.Text != "" {
+		query += ` AND (lower(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`
+		pat := likePattern(q.Text)
+		args = append(args, pat, pat)
+	}
+	query += ` ORDER BY id LIMIT ?`
+	args = append(args, q.Limit)
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, internal(err, "list people")
+	}
+	defer rows.Close()
+	var out []qa.Person
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, internal(err, "list people")
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "list people")
+	}
+	return out, nil
 }
 
 // CreateSession stores a session; CodeConflict for a repeated token.
@@ -989,4 +1092,41 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, personID int64) error
 		_, err := s.txExec(ctx, tx, `UPDATE qa_notifications SET read = 1 WHERE person_id = ? AND read = 0`, personID)
 		return err
 	})
+}
+
+// TopAnswerers returns the most helpful answerers; see qa.Store. It reads the first
+// rows of qa_answerer_rank (the per-person figures the qa_posts triggers keep).
+func (s *Store) TopAnswerers(ctx context.Context, limit int) ([]qa.Answerer, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT person_id, answers, accepted, score FROM qa_answerer_stats INDEXED BY qa_answerer_rank
+		WHERE answers > 0 ORDER BY accepted DESC, score DESC, answers DESC, person_id LIMIT ?`, limit)
+	if err != nil {
+		return nil, internal(err, "top answerers")
+	}
+	defer rows.Close()
+	var out []qa.Answerer
+	for rows.Next() {
+		var a qa.Answerer
+		if err := rows.Scan(&a.PersonID, &a.Answers, &a.Accepted, &a.Score); err != nil {
+			return nil, internal(err, "top answerers")
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "top answerers")
+	}
+	return out, nil
+}
+
+// OldestUnanswered returns live questions without answers, oldest first; see qa.Store.
+func (s *Store) OldestUnanswered(ctx context.Context, limit int) ([]qa.Post, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+postColumns+` FROM qa_posts INDEXED BY qa_questions_unanswered
+		WHERE kind = 'question' AND deleted = 0 AND answer_count = 0 ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, internal(err, "unanswered questions")
+	}
+	out, err := scanPosts(rows)
+	if err != nil {
+		return nil, internal(err, "unanswered questions")
+	}
+	return out, nil
 }

@@ -15,8 +15,9 @@ import (
 const chromium = "/usr/bin/chromium"
 
 // TestConsoleInBrowser signs an admin in through the hub in real headless Chromium,
-// filters the statement explorer, downloads the filtered CSV export and opens the
-// reports; a member is refused the console.
+// filters the statement explorer, downloads the filtered CSV export, opens the
+// reports, finds a member on the people page and changes their team and role; a member
+// is refused the console.
 func TestConsoleInBrowser(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Skipf("browser test skipped: %s is not installed (Debian package chromium)", chromium)
@@ -142,6 +143,38 @@ func TestConsoleInBrowser(t *testing.T) {
 	if body := text(admin, `document.body.innerText`); !strings.Contains(body, "Statements per week by source") || !strings.Contains(body, "Article 1") {
 		t.Errorf("reports page:\n%s", body)
 	}
+	// The people page: search the member, put them in a team and make them a moderator.
+	step(admin, "search the people page",
+		chromedp.Navigate(base+"/admin/people"),
+		chromedp.WaitVisible(chromedp.CSS("#q")),
+	)
+	// The search form is a plain GET form: its page is the search result. (Submitting
+	// it and waiting for #people would race the unfiltered list still on screen.)
+	step(admin, "search for max", chromedp.Navigate(base+"/admin/people?q=max"), chromedp.WaitVisible(chromedp.CSS("#people")))
+	if n := text(admin, `String(document.querySelectorAll("#people tbody tr[id^='person-']").length)`); n != "1" {
+		t.Fatalf("people search for max lists %s people, want 1:\n%s", n, text(admin, `document.querySelector("#people").outerHTML`))
+	}
+	id := text(admin, `document.querySelector("#people tbody tr[id^='person-']").id.slice(7)`)
+	step(admin, "change the member's team and role",
+		chromedp.SetValue(chromedp.CSS("#team-"+id), "Field Sales"),
+		chromedp.SetValue(chromedp.CSS("#role-"+id), "moderator"),
+		chromedp.Click(chromedp.CSS("#person-"+id+" form button")),
+	)
+	// The form posts and redirects to the list showing the person by email.
+	for deadline := time.Now().Add(20 * time.Second); text(admin, `location.search`) == "?q=max"; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("saving the person did not leave the search page")
+		}
+	}
+	step(admin, "wait for the people list", chromedp.WaitVisible(chromedp.CSS("#people")))
+	if v := text(admin, `document.querySelector("#team-`+id+`").value + "/" + document.querySelector("#role-`+id+`").value + "/" + location.search`); v != "Field Sales/moderator/?q=member%40example.com" {
+		t.Errorf("after saving, the people page shows %q", v)
+	}
+	step(admin, "open the settings page", chromedp.Navigate(base+"/admin/settings"), chromedp.WaitVisible(chromedp.CSS("#settings")))
+	if body := text(admin, `document.body.innerText`); !strings.Contains(body, "Time zone") || !strings.Contains(body, "CAIRN_TIMEZONE") {
+		t.Errorf("settings page:\n%s", body)
+	}
+
 	// The partners page takes the same sign-in; a member is refused it too.
 	step(admin, "open the partners page", chromedp.Navigate(base+"/admin/partners"))
 	if body := text(admin, `document.body.innerText`); !strings.Contains(body, "Partners") || strings.Contains(body, "for admins") {

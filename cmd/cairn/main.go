@@ -99,8 +99,10 @@ func commands() []command {
 			settings: config.CommonSettings, setup: setupSlackChannels},
 		{name: "slack channel", synopsis: "--channel ID (--learning | --tag TAG) [--remove]", summary: "give a Slack channel a role, or remove it",
 			settings: config.CommonSettings, setup: setupSlackChannel},
-		{name: "users create", synopsis: "--email EMAIL --name NAME [--admin|--moderator] [--password-file FILE]",
+		{name: "users create", synopsis: "--email EMAIL --name NAME [--admin|--moderator] [--team TEAM] [--password-file FILE]",
 			summary: "create a Q&A hub account; prints a generated password when no file is given", settings: config.UsersSettings, setup: setupUsersCreate},
+		{name: "users set-team", synopsis: "--email EMAIL --team TEAM",
+			summary: "put a hub person in a team for per-team reports (empty TEAM: none)", settings: config.UsersSettings, setup: setupUsersSetTeam},
 		{name: "extension connect-code", synopsis: "--email EMAIL [--name NAME] [--ttl 15m] [--json]",
 			summary:  "print a single-use code that connects a person's browser extension (a personal credential)",
 			settings: config.CommonSettings, setup: setupExtensionConnectCode},
@@ -141,7 +143,7 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 	cmd, rest, ok := findCommand(args)
 	if !ok {
 		if args[0] == "users" {
-			fmt.Fprintf(stderr, "cairn users: want a sub-command: create\n")
+			fmt.Fprintf(stderr, "cairn users: want a sub-command: create or set-team\n")
 			fmt.Fprintln(stderr, "Run 'cairn help' for usage.")
 			return exitUsage
 		}
@@ -271,8 +273,8 @@ Settings (a flag wins over its environment variable, which wins over the default
 `)
 	config.WriteSettings(w, config.ServeSettings())
 	fmt.Fprint(w, `
-The credentials commands take --store, --log-level and --log-format; users create
-also takes --agent-home-page; the partner commands also take --partner-key and
+The credentials commands take --store, --log-level and --log-format; the users
+commands also take --agent-home-page; the partner commands also take --partner-key and
 --base-url.
 A secret setting X can instead be read from the file named by X_FILE (surrounding
 white space is trimmed); setting both X and X_FILE is an error.

@@ -20,6 +20,7 @@ const rollupInterval = 30 * time.Second
 type reporting struct {
 	reports *reports.Reports
 	rollup  *reports.Rollup
+	teams   *teamDirectory // nil: no hub, no teams
 	wake    chan struct{}
 	cancel  context.CancelFunc
 	done    sync.WaitGroup
@@ -32,12 +33,26 @@ func newReporting(store capture.Store, cfg config.Serve, logger *slog.Logger) *r
 	if !ok {
 		return nil
 	}
-	return &reporting{
+	r := &reporting{
 		reports: &reports.Reports{Store: rs, Zone: cfg.Timezone,
 			Privacy: reports.Privacy{Aggregate: cfg.ReportPrivacy, K: cfg.ReportMinGroup}},
 		rollup: &reports.Rollup{Feed: store, Store: rs, Zone: cfg.Timezone, Logger: logger.With("component", "reports")},
+		teams:  newTeamDirectory(store, logger),
 		wake:   make(chan struct{}, 1),
 	}
+	if r.teams != nil {
+		r.rollup.TeamOf = r.teams.TeamOf
+	}
+	return r
+}
+
+// teamDirectory returns the teams the rollup counts under; nil when r is nil or the
+// store keeps no hub.
+func (r *reporting) teamDirectory() *teamDirectory {
+	if r == nil {
+		return nil
+	}
+	return r.teams
 }
 
 // Committed wakes the rollup after a write; it never blocks (capture's Committed hook).
@@ -103,6 +118,9 @@ func setupReportsRebuild(c *cli, fs *flag.FlagSet) func(context.Context, []strin
 		}
 		start := time.Now()
 		r := &reports.Rollup{Feed: store, Store: rs, Zone: zone, Logger: logger}
+		if teams := newTeamDirectory(store, logger); teams != nil {
+			r.TeamOf = teams.TeamOf
+		}
 		n, err := r.CatchUp(ctx)
 		if err != nil {
 			return fmt.Errorf("after %d statements: %w", n, err)

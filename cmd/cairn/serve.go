@@ -14,6 +14,7 @@ import (
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
 	"github.com/cairn-lrs/cairn/federation"
+	"github.com/cairn-lrs/cairn/integrations/slack/workspace"
 	"github.com/cairn-lrs/cairn/web"
 	adminconsole "github.com/cairn-lrs/cairn/web/admin"
 	"github.com/cairn-lrs/cairn/web/adminapi"
@@ -172,7 +173,12 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 			return extensionapi.Identity{Name: p.Name, Email: p.Email, Person: p.Agent}, ok
 		}
 		console := adminconsole.Config{Access: hub, Statements: statements, Credentials: credentials, Status: storeStatus(store), Logger: logger,
-			Eraser: admin.Eraser, Privacy: cfg.ReportPrivacy, Pseudonymize: consolePseudonymizer(cfg, logger)}
+			Eraser: admin.Eraser, Privacy: cfg.ReportPrivacy, Pseudonymize: consolePseudonymizer(cfg, logger),
+			People: consolePeople{hubSvc.Admin(), reporter.teamDirectory()}, Hub: hubSvc, Settings: consoleSettings(cfg)}
+		if ws, ok := store.(workspace.Store); ok {
+			console.SlackLinks = consoleLinks{ws: ws, app: slackApp.slackApp(), hub: hubSvc}
+		}
+
 		if reporter != nil {
 			console.Reports = reporter.reports
 		}

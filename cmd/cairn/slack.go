@@ -160,3 +160,11 @@ func (s *slackIntegration) stop(ctx context.Context) {
 		s.log.Warn("slack: background work cut short at shutdown", "err", err)
 	}
 }
+
+// slackApp returns the running Slack app; nil when Slack is not configured.
+func (s *slackIntegration) slackApp() *slack.App {
+	if s == nil {
+		return nil
+	}
+	return s.app
+}

@@ -23,6 +23,7 @@ func setupUsersCreate(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 	name := fs.String("name", "", "display `NAME` (required)")
 	admin := fs.Bool("admin", false, "make the person an admin (how the first admin is made)")
 	moderator := fs.Bool("moderator", false, "make the person a moderator")
+	team := fs.String("team", "", "the person's `TEAM`, for per-team reports (optional)")
 	passwordFile := fs.String("password-file", "", "read the password from `FILE` (surrounding white space trimmed); without it a password is generated and printed")
 	return func(ctx context.Context, args []string) error {
 		if len(args) > 0 {
@@ -37,6 +38,9 @@ func setupUsersCreate(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 		}
 		if *admin && *moderator {
 			return usageErrorf("--admin and --moderator exclude each other")
+		}
+		if _, err := qa.NormalTeam(*team); err != nil {
+			return usageErrorf("--team: at most %d characters of text", qa.MaxTeam)
 		}
 		role := qa.RoleMember
 		if *admin {
@@ -72,7 +76,7 @@ func setupUsersCreate(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 			return fmt.Errorf("store %s has no Q&A hub tables", cfg.Store)
 		}
 		svc := qa.NewService(qa.Config{Store: qstore, AgentHomePage: cfg.AgentHomePage, Logger: logger})
-		p, err := svc.CreatePerson(ctx, *email, *name, password, role)
+		p, err := svc.CreatePersonInTeam(ctx, *email, *name, password, role, *team)
 		if err != nil {
 			if capture.ErrorCode(err) == capture.CodeConflict {
 				return fmt.Errorf("%s", capture.ErrorMessage(err))
@@ -84,5 +88,55 @@ func setupUsersCreate(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 			fmt.Fprintf(c.stdout, "password: %s\nKeep it now: it cannot be shown again.\n", password)
 		}
 		return nil
+	}
+}
+
+func setupUsersSetTeam(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
+	load := config.BindUsers(fs)
+	email := fs.String("email", "", "`EMAIL` of the person (required)")
+	team := fs.String("team", "", "the `TEAM` to put them in; empty takes them out of any team")
+	return func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usageErrorf("unexpected argument %q", args[0])
+		}
+		cfg, err := load(c.env)
+		if err != nil {
+			return usageError{err}
+		}
+		if strings.TrimSpace(*email) == "" {
+			return usageErrorf("--email is required")
+		}
+		t, err := qa.NormalTeam(*team)
+		if err != nil {
+			return usageErrorf("--team: at most %d characters of text", qa.MaxTeam)
+		}
+		logger := newLogger(c.stderr, cfg.Common)
+		store, err := openStore(ctx, cfg.Store, logger)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		qstore, ok := store.(qa.Store)
+		if !ok {
+			return fmt.Errorf("store %s has no Q&A hub tables", cfg.Store)
+		}
+		svc := qa.NewService(qa.Config{Store: qstore, Logger: logger})
+		p, err := svc.PersonByEmail(ctx, *email)
+		if err != nil {
+			if capture.ErrorCode(err) == capture.CodeNotFound {
+				return fmt.Errorf("no hub person has the email %s", strings.TrimSpace(*email))
+			}
+			return serviceError(err)
+		}
+		if err := svc.Admin().SetTeam(ctx, p.ID, t); err != nil {
+			return serviceError(err)
+		}
+		if t == "" {
+			fmt.Fprintf(c.stdout, "%s <%s> is in no team now.\n", p.Name, p.Email)
+		} else {
+			fmt.Fprintf(c.stdout, "%s <%s> is in team %q now.\n", p.Name, p.Email, t)
+		}
+		fmt.Fprintln(c.stdout, "Reports count the new team for statements rolled up from now on (a running server within a minute); cairn reports rebuild recounts all of them.")
+		return store.Close()
 	}
 }

@@ -359,6 +359,23 @@ func TestIdentityByVerifiedEmailAndAdminFix(t *testing.T) {
 	if who.Source != workspace.SourceAdmin {
 		t.Fatalf("admin link replaced: %+v", who)
 	}
+	// The administrator removes the link to Bob: Ada is her Slack account again, and
+	// re-resolution does not bring Bob back.
+	if _, err := h.app.Unlink(t.Context(), testTeam, ""); capture.ErrorCode(err) != capture.CodeInvalid {
+		t.Fatalf("Unlink without a user: %v, want invalid", err)
+	}
+	if _, err := h.app.Unlink(t.Context(), testTeam, "U1"); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Set(h.clock.Now().Add(48 * time.Hour))
+	who, err = h.app.Identify(t.Context(), testTeam, "U1")
+	if err != nil || who.PersonID != "" || who.Source != workspace.SourceAdmin || fmt.Sprint(who.Agent["account"]) != fmt.Sprint(map[string]any{"homePage": teamURL, "name": "U1"}) {
+		t.Fatalf("after Unlink: %+v, %v", who, err)
+	}
+	link, err = h.store.SlackLink(t.Context(), testTeam, "U1")
+	if err != nil || link.PersonID != "" || link.Email != "" {
+		t.Fatalf("stored link after Unlink: %+v, %v", link, err)
+	}
 }
 
 func TestAccountLinkRecheckedForNewHubMembers(t *testing.T) {

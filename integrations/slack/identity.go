@@ -193,6 +193,30 @@ func (a *App) FixLink(ctx context.Context, teamID, userID, email string) (worksp
 	return l, nil
 }
 
+// Unlink is the administrator's removal of a user's link to a hub person: userID of
+// teamID is recorded from now on under their Slack account agent (account{homePage the
+// workspace URL, name userID}), as an admin link that automatic resolution never
+// replaces. Empty ids → CodeInvalid; Slack unreachable → CodeUnavailable. A repeat
+// call changes nothing but the time. Statements already written keep their actor.
+func (a *App) Unlink(ctx context.Context, teamID, userID string) (workspace.Link, error) {
+	if teamID == "" || userID == "" {
+		return workspace.Link{}, capture.Errorf(capture.CodeInvalid, "a link needs a team id and a user id")
+	}
+	home, err := a.team(ctx)
+	if err != nil {
+		return workspace.Link{}, err
+	}
+	l := workspace.Link{TeamID: teamID, UserID: userID, Source: workspace.SourceAdmin, UpdatedAt: a.now().UTC()}
+	if l.Agent, err = json.Marshal(map[string]any{"objectType": "Agent", "account": map[string]any{"homePage": home, "name": userID}}); err != nil {
+		return workspace.Link{}, capture.Internal(err, "encode agent")
+	}
+	if err := a.cfg.Workspace.PutSlackLink(ctx, l); err != nil {
+		return workspace.Link{}, err
+	}
+	a.forget(teamID, userID)
+	return l, nil
+}
+
 // AdminLink builds an administrator's link of userID in teamID to email: the hub person
 // with that email when people is set (CodeNotFound if none), else the agent
 // mailto:email. Empty ids or an email without '@' → CodeInvalid.

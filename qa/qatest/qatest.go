@@ -33,6 +33,9 @@ func Run(t *testing.T, open func(t *testing.T) qa.Store) {
 		{"TagsAndFollows", testFollows},
 		{"StatementLinks", testLinks},
 		{"Notifications", testNotifications},
+		{"TeamsAndPeopleList", testTeams},
+		{"TopAnswerers", testTopAnswerers},
+		{"OldestUnanswered", testOldestUnanswered},
 	}
 	for _, c := range tests {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
@@ -520,5 +523,147 @@ func testNotifications(t *testing.T, s qa.Store) {
 	}
 	if n := must[int](t, "Unread")(s.UnreadNotifications(ctx, a.ID)); n != 0 {
 		t.Fatalf("unread after mark = %d", n)
+	}
+}
+
+func testTeams(t *testing.T, s qa.Store) {
+	ctx := context.Background()
+	ana := person(t, s, "ana@example.com")
+	bo := person(t, s, "bo@example.com")
+	cy, err := s.CreatePerson(ctx, qa.Person{Email: "cy_x@example.org", Name: "Cy Ånström", Role: qa.RoleMember, PasswordHash: "h",
+		Agent: map[string]any{"mbox": "mailto:cy_x@example.org"}, Team: "Support", CreatedAt: t0}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := must[qa.Person](t, "Person")(s.Person(ctx, cy.ID)); got.Team != "Support" {
+		t.Fatalf("team at creation = %q, want Support", got.Team)
+	}
+	if got := must[qa.Person](t, "Person")(s.Person(ctx, ana.ID)); got.Team != "" {
+		t.Fatalf("team of a person created without one = %q", got.Team)
+	}
+	if err := s.SetTeam(ctx, ana.ID, "Sales"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTeam(ctx, ana.ID, "Sales"); err != nil {
+		t.Fatalf("repeat SetTeam: %v", err)
+	}
+	wantCode(t, "SetTeam unknown", s.SetTeam(ctx, 9999, "x"), capture.CodeNotFound)
+	if got := must[qa.Person](t, "PersonByEmail")(s.PersonByEmail(ctx, "ana@example.com")); got.Team != "Sales" {
+		t.Fatalf("team after SetTeam = %q, want Sales", got.Team)
+	}
+	if err := s.SetTeam(ctx, ana.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := must[map[int64]qa.Person](t, "People")(s.People(ctx, []int64{ana.ID, cy.ID})); got[ana.ID].Team != "" || got[cy.ID].Team != "Support" {
+		t.Fatalf("People teams = %q, %q", got[ana.ID].Team, got[cy.ID].Team)
+	}
+	personIDs := func(ps []qa.Person) []int64 {
+		out := make([]int64, len(ps))
+		for i, p := range ps {
+			out[i] = p.ID
+		}
+		return out
+	}
+	for _, c := range []struct {
+		q    qa.PeopleQuery
+		want []int64
+	}{
+		{qa.PeopleQuery{Limit: 10}, []int64{ana.ID, bo.ID, cy.ID}},
+		{qa.PeopleQuery{Limit: 2}, []int64{ana.ID, bo.ID}},
+		{qa.PeopleQuery{After: bo.ID, Limit: 2}, []int64{cy.ID}},
+		{qa.PeopleQuery{Text: "example.com", Limit: 10}, []int64{ana.ID, bo.ID}},
+		{qa.PeopleQuery{Text: "N BO", Limit: 10}, []int64{bo.ID}},
+		{qa.PeopleQuery{Text: "cy_", Limit: 10}, []int64{cy.ID}},
+		{qa.PeopleQuery{Text: "%", Limit: 10}, []int64{}},
+		{qa.PeopleQuery{Text: "y_x", After: cy.ID, Limit: 10}, []int64{}},
+	} {
+		got := personIDs(must[[]qa.Person](t, "ListPeople")(s.ListPeople(ctx, c.q)))
+		if !slices.Equal(got, c.want) {
+			t.Errorf("ListPeople(%+v) = %v, want %v", c.q, got, c.want)
+		}
+	}
+}
+
+func testTopAnswerers(t *testing.T, s qa.Store) {
+	ctx := context.Background()
+	asker, a, b, c := person(t, s, "asker@example.com"), person(t, s, "a@example.com"), person(t, s, "b@example.com"), person(t, s, "c@example.com")
+	if got := must[[]qa.Answerer](t, "TopAnswerers")(s.TopAnswerers(ctx, 10)); len(got) != 0 {
+		t.Fatalf("TopAnswerers with no answers = %+v", got)
+	}
+	q1 := question(t, s, asker.ID, "First question here", "body", "x")
+	q2 := question(t, s, asker.ID, "Second question here", "body", "x")
+	q3 := question(t, s, asker.ID, "Third question here", "body", "x")
+	// a: one accepted answer with score 1. b: two answers, score 5, none accepted.
+	// c: one accepted answer (score 0) and one deleted accepted answer with score 9.
+	a1 := answer(t, s, a.ID, q1.ID, "a1")
+	vote := func(voter, post int64) {
+		t.Helper()
+		if err := s.ApplyVote(ctx, qa.VoteChange{VoterID: voter, PostID: post, Value: 1, At: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vote(asker.ID, a1.ID)
+	b1, b2 := answer(t, s, b.ID, q1.ID, "b1"), answer(t, s, b.ID, q2.ID, "b2")
+	for _, v := range []int64{asker.ID, a.ID, c.ID} {
+		vote(v, b1.ID)
+	}
+	vote(asker.ID, b2.ID)
+	vote(a.ID, b2.ID)
+	c1 := answer(t, s, c.ID, q2.ID, "c1")
+	c2 := answer(t, s, c.ID, q3.ID, "c2")
+	vote(asker.ID, c2.ID)
+	for _, acc := range []qa.AcceptChange{{QuestionID: q1.ID, AnswerID: a1.ID}, {QuestionID: q2.ID, AnswerID: c1.ID}, {QuestionID: q3.ID, AnswerID: c2.ID}} {
+		if err := s.Accept(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeletePost(ctx, c2.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := must[[]qa.Answerer](t, "TopAnswerers")(s.TopAnswerers(ctx, 10))
+	want := []qa.Answerer{
+		{PersonID: a.ID, Answers: 1, Accepted: 1, Score: 1},
+		{PersonID: c.ID, Answers: 1, Accepted: 1, Score: 0},
+		{PersonID: b.ID, Answers: 2, Accepted: 0, Score: 5},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("TopAnswerers = %+v, want %+v", got, want)
+	}
+	if got := must[[]qa.Answerer](t, "TopAnswerers")(s.TopAnswerers(ctx, 1)); len(got) != 1 || got[0].PersonID != a.ID {
+		t.Fatalf("TopAnswerers(1) = %+v", got)
+	}
+	// Deleting a question takes its thread's answers and its accepted answer away;
+	// withdrawing a vote takes its score away.
+	if err := s.DeletePost(ctx, q1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ApplyVote(ctx, qa.VoteChange{VoterID: a.ID, PostID: b2.ID, Prev: 1, Value: 0, At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	got = must[[]qa.Answerer](t, "TopAnswerers")(s.TopAnswerers(ctx, 10))
+	want = []qa.Answerer{{PersonID: c.ID, Answers: 1, Accepted: 1, Score: 0}, {PersonID: b.ID, Answers: 1, Accepted: 0, Score: 1}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("TopAnswerers after deleting a question = %+v, want %+v", got, want)
+	}
+}
+
+func testOldestUnanswered(t *testing.T, s qa.Store) {
+	ctx := context.Background()
+	a := person(t, s, "a@example.com")
+	q1 := question(t, s, a.ID, "Oldest open question", "body", "x")
+	q2 := question(t, s, a.ID, "Answered question", "body", "x")
+	q3 := question(t, s, a.ID, "Deleted question", "body", "x")
+	q4 := question(t, s, a.ID, "Newer open question", "body", "x")
+	q5 := question(t, s, a.ID, "Newest open question", "body", "x")
+	answer(t, s, a.ID, q2.ID, "answer")
+	if err := s.DeletePost(ctx, q3.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(must[[]qa.Post](t, "OldestUnanswered")(s.OldestUnanswered(ctx, 10))); !slices.Equal(got, []int64{q1.ID, q4.ID, q5.ID}) {
+		t.Fatalf("OldestUnanswered = %v, want %v", got, []int64{q1.ID, q4.ID, q5.ID})
+	}
+	got := must[[]qa.Post](t, "OldestUnanswered")(s.OldestUnanswered(ctx, 2))
+	if !slices.Equal(ids(got), []int64{q1.ID, q4.ID}) || got[0].Title != "Oldest open question" {
+		t.Fatalf("OldestUnanswered(2) = %+v", got)
 	}
 }

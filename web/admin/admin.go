@@ -1,5 +1,6 @@
 // Package admin serves the administration console under /admin: the instance's status,
-// API credentials, the statement explorer with streamed exports, and NDJSON imports.
+// API credentials, the statement explorer with streamed exports, NDJSON imports, the
+// report pages, the hub's people (role, team, Slack links) and the organisation settings.
 // Who may use it is decided by the Access given to Mount (the hub's admin sign-in);
 // every form carries its CSRF token and every POST is checked.
 package admin
@@ -58,7 +59,11 @@ type Config struct {
 	// (federation.Pseudonymizer.Apply); exports offer it, and Privacy requires it.
 	Pseudonymize func(st map[string]any)
 	Logger       *slog.Logger
-	ImportLimit  int // largest NDJSON upload in bytes (keep within the app's body limit); 0: 16 MiB
+	ImportLimit  int        // largest NDJSON upload in bytes (keep within the app's body limit); 0: 16 MiB
+	People       People     // the people page; nil: none
+	SlackLinks   SlackLinks // Slack links on the people page; nil: none shown
+	Hub          HubFigures // the hub's lists on the report page; nil: none
+	Settings     []Setting  // the organisation settings page
 }
 
 type console struct {
@@ -95,9 +100,18 @@ func Mount(app fiber.Router, cfg Config) {
 		g.Get("/reports", c.reportsPage)
 	}
 	if cfg.Eraser != nil {
-		g.Get("/people", c.people)
-		g.Post("/people/erase", c.erase)
+		g.Get("/erasure", c.erasureGet)
+		g.Post("/erasure", c.erase)
 	}
+	if cfg.People != nil {
+		g.Get("/people", c.peopleList)
+		g.Post("/people/:id", c.updatePerson)
+		if cfg.SlackLinks != nil {
+			g.Post("/people/:id/slack", c.linkSlack)
+			g.Post("/people/:id/slack/remove", c.unlinkSlack)
+		}
+	}
+	g.Get("/settings", c.settingsPage)
 	g.Get("/import", c.importForm)
 	g.Post("/import", c.importRun)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/capture/reports"
 	"github.com/cairn-lrs/cairn/capture/sqlitestore"
+	"github.com/cairn-lrs/cairn/qa"
 	"github.com/cairn-lrs/cairn/web/admin"
 )
 
@@ -37,6 +38,8 @@ func (testAccess) CSRFToken(*fiber.Ctx) string { return "token-1" }
 func (testAccess) CheckCSRF(c *fiber.Ctx) bool { return c.FormValue("csrf") == "token-1" }
 
 type env struct {
+	store  *sqlitestore.Store
+	hub    *qa.Service
 	rollup *reports.Rollup
 	app    *fiber.App
 	creds  *capture.CredentialService
@@ -54,6 +57,8 @@ func newEnvWith(t *testing.T, privacy *reports.Privacy) env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := env{
+		store: st,
+		hub:   qa.NewService(qa.Config{Store: st}),
 		app:   fiber.New(fiber.Config{DisableStartupMessage: true}),
 		creds: capture.NewCredentialService(st, "https://cairn.example.com", nil),
 		svc:   capture.NewStatementService(capture.StatementServiceConfig{Store: st}),
@@ -66,6 +71,8 @@ func newEnvWith(t *testing.T, privacy *reports.Privacy) env {
 	admin.Mount(e.app, admin.Config{
 		Reports: rep,
 		Access:  testAccess{}, Statements: e.svc, Credentials: e.creds,
+		People: e.hub.Admin(), SlackLinks: testLinks{st, e.hub}, Hub: e.hub,
+		Settings: []admin.Setting{{Name: "Time zone", Value: "Europe/Paris", From: "CAIRN_TIMEZONE", Change: "--timezone or CAIRN_TIMEZONE", Effect: "report weeks"}},
 		Status: func(ctx context.Context) (admin.Status, error) {
 			n, size, err := st.Stats(ctx)
 			return admin.Status{Statements: n, StoreBytes: size, LastStored: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}, err

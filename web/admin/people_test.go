@@ -2,151 +2,238 @@ package admin_test
 
 import (
 	"context"
-	"html"
+	"encoding/json"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/gofiber/fiber/v2"
-
-	"github.com/cairn-lrs/cairn/capture"
-	"github.com/cairn-lrs/cairn/capture/erasure"
-	"github.com/cairn-lrs/cairn/capture/sqlitestore"
-	"github.com/cairn-lrs/cairn/federation"
-	"github.com/cairn-lrs/cairn/web/admin"
+	"github.com/cairn-lrs/cairn/capture/reports"
+	"github.com/cairn-lrs/cairn/integrations/slack/workspace"
+	"github.com/cairn-lrs/cairn/qa"
 )
 
-// newPrivacyEnv mounts the console with the erasure page, a pseudonymiser, and the
-// privacy mode on or off, over a store holding testdata/import.ndjson.
-func newPrivacyEnv(t *testing.T, privacy bool) (env, *sqlitestore.Store) {
+// testLinks keeps Slack links in the real workspace store and stands in for the Slack
+// app's resolution: a fix links the hub person with the email, an unlink records the
+// user under a Slack account of https://acme.slack.com.
+type testLinks struct {
+	ws  workspace.Store
+	hub *qa.Service
+}
+
+func (l testLinks) SlackLinksOfPerson(ctx context.Context, id string) ([]workspace.Link, error) {
+	return l.ws.SlackLinksOfPerson(ctx, id)
+}
+
+func (l testLinks) FixLink(ctx context.Context, team, user, email string) (workspace.Link, error) {
+	p, err := l.hub.PersonByEmail(ctx, email)
+	if err != nil {
+		return workspace.Link{}, err
+	}
+	agent, _ := json.Marshal(p.Agent)
+	link := workspace.Link{TeamID: team, UserID: user, PersonID: strconv.FormatInt(p.ID, 10), Email: p.Email, Agent: agent, Source: workspace.SourceAdmin, UpdatedAt: time.Now()}
+	return link, l.ws.PutSlackLink(ctx, link)
+}
+
+func (l testLinks) Unlink(ctx context.Context, team, user string) (workspace.Link, error) {
+	agent, _ := json.Marshal(map[string]any{"account": map[string]any{"homePage": "https://acme.slack.com", "name": user}})
+	link := workspace.Link{TeamID: team, UserID: user, Agent: agent, Source: workspace.SourceAdmin, UpdatedAt: time.Now()}
+	return link, l.ws.PutSlackLink(ctx, link)
+}
+
+// person stores a hub person directly.
+func (e env) person(t *testing.T, email, name, team string) qa.Person {
 	t.Helper()
-	st, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "c.db"), nil)
+	p, err := e.store.CreatePerson(t.Context(), qa.Person{Email: email, Name: name, Role: qa.RoleMember, Reputation: 7, PasswordHash: "h",
+		Agent: map[string]any{"mbox": "mailto:" + email}, Team: team, CreatedAt: time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	e := env{
-		app:   fiber.New(fiber.Config{DisableStartupMessage: true}),
-		creds: capture.NewCredentialService(st, "https://cairn.example.com", nil),
-		svc:   capture.NewStatementService(capture.StatementServiceConfig{Store: st}),
+	return p
+}
+
+func TestPeoplePage(t *testing.T) {
+	e := newEnv(t)
+	ana := e.person(t, "ana@example.com", "Ana Alves", "Sales")
+	e.person(t, "bo@example.com", "Bo Berg", "")
+	for i := range 55 {
+		e.person(t, "p"+strconv.Itoa(i)+"@example.org", "Person "+strconv.Itoa(i), "")
 	}
-	sealer, err := federation.NewSealer("a pseudonym key, long enough")
-	if err != nil {
+	if code, _, _ := e.do(t, http.MethodGet, "/admin/people", nil, "", false); code != 403 {
+		t.Fatalf("people page without admin: %d", code)
+	}
+	code, _, body := e.do(t, http.MethodGet, "/admin/people", nil, "", true)
+	if code != 200 || !strings.Contains(body, "<td>Ana Alves</td><td>ana@example.com</td><td>7</td><td>2026-10-01 09:00:00 UTC</td>") ||
+		!strings.Contains(body, `name="team" value="Sales"`) || strings.Count(body, `<tr id="person-`) != 50 {
+		t.Fatalf("first page: %d, %d rows\n%s", code, strings.Count(body, `<tr id="person-`), body)
+	}
+	next := regexp.MustCompile(`href="(/admin/people\?after=\d+)" rel="next"`).FindStringSubmatch(body)
+	if next == nil {
+		t.Fatal("first page has no next link")
+	}
+	_, _, body = e.do(t, http.MethodGet, strings.ReplaceAll(next[1], "&amp;", "&"), nil, "", true)
+	if n := strings.Count(body, `<tr id="person-`); n != 7 || strings.Contains(body, `rel="next"`) || !strings.Contains(body, "Person 54") {
+		t.Fatalf("second page: %d rows", n)
+	}
+	_, _, body = e.do(t, http.MethodGet, "/admin/people?q=BERG", nil, "", true)
+	if strings.Count(body, `<tr id="person-`) != 1 || !strings.Contains(body, "Bo Berg") {
+		t.Fatalf("search by name: %s", body)
+	}
+	if code, _, _ := e.do(t, http.MethodGet, "/admin/people?after=x", nil, "", true); code != 400 {
+		t.Fatalf("after=x: %d, want 400", code)
+	}
+
+	// Role and team change: refused without the form's token, and with bad values.
+	target := "/admin/people/" + strconv.FormatInt(ana.ID, 10)
+	if code, body := e.post(t, target, url.Values{"role": {"admin"}, "team": {"Support"}}); code != 403 || !strings.Contains(body, "form has expired") {
+		t.Fatalf("change without CSRF: %d", code)
+	}
+	for _, f := range []url.Values{
+		{"role": {"owner"}, "team": {"Support"}},
+		{"role": {"admin"}, "team": {strings.Repeat("t", qa.MaxTeam+1)}},
+		{"role": {"admin"}, "team": {"a\x01b"}},
+	} {
+		f.Set("csrf", "token-1")
+		if code, _ := e.post(t, target, f); code != 400 {
+			t.Errorf("change %v: %d, want 400", f, code)
+		}
+	}
+	if p, _ := e.hub.Person(t.Context(), ana.ID); p.Role != qa.RoleMember || p.Team != "Sales" {
+		t.Fatalf("a refused change wrote: %+v", p)
+	}
+	if code, _ := e.post(t, "/admin/people/9999", url.Values{"csrf": {"token-1"}, "role": {"admin"}}); code != 404 {
+		t.Fatalf("unknown person: %d, want 404", code)
+	}
+	code, hdr, _ := e.do(t, http.MethodPost, target, strings.NewReader(url.Values{"csrf": {"token-1"}, "role": {"moderator"}, "team": {"  Support "}}.Encode()), "application/x-www-form-urlencoded", true)
+	if code != 303 || hdr.Get("Location") != "/admin/people?q=ana%40example.com" {
+		t.Fatalf("change: %d %q", code, hdr.Get("Location"))
+	}
+	if p, _ := e.hub.Person(t.Context(), ana.ID); p.Role != qa.RoleModerator || p.Team != "Support" {
+		t.Fatalf("after the change: role %q team %q", p.Role, p.Team)
+	}
+}
+
+func TestPeopleSlackLinks(t *testing.T) {
+	e := newEnv(t)
+	ana := e.person(t, "ana@example.com", "Ana Alves", "")
+	base := "/admin/people/" + strconv.FormatInt(ana.ID, 10) + "/slack"
+	if code, _ := e.post(t, base, url.Values{"slack_team": {"T1"}, "slack_user": {"U1"}}); code != 403 {
+		t.Fatalf("link without CSRF: %d", code)
+	}
+	if code, _ := e.post(t, base, url.Values{"csrf": {"token-1"}, "slack_team": {"T1"}, "slack_user": {"u1; drop"}}); code != 400 {
+		t.Fatalf("bad user id: %d, want 400", code)
+	}
+	if code, _ := e.post(t, base, url.Values{"csrf": {"token-1"}, "slack_team": {"T0TEAM"}, "slack_user": {"U0ANA"}}); code != 303 {
+		t.Fatalf("link: %d", code)
+	}
+	l, err := e.store.SlackLink(t.Context(), "T0TEAM", "U0ANA")
+	if err != nil || l.PersonID != strconv.FormatInt(ana.ID, 10) || l.Source != workspace.SourceAdmin {
+		t.Fatalf("stored link %+v, %v", l, err)
+	}
+	_, _, body := e.do(t, http.MethodGet, "/admin/people?q=ana", nil, "", true)
+	if !strings.Contains(body, "<code>T0TEAM/U0ANA</code> (admin)") {
+		t.Fatalf("people page does not show the link:\n%s", body)
+	}
+	// Removing a link the person does not have is a 404 and writes nothing.
+	if code, _ := e.post(t, base+"/remove", url.Values{"csrf": {"token-1"}, "slack_team": {"T0TEAM"}, "slack_user": {"U0BO"}}); code != 404 {
+		t.Fatalf("remove someone else's link: %d, want 404", code)
+	}
+	if code, _ := e.post(t, base+"/remove", url.Values{"csrf": {"token-1"}, "slack_team": {"T0TEAM"}, "slack_user": {"U0ANA"}}); code != 303 {
+		t.Fatalf("remove: %d", code)
+	}
+	if l, err := e.store.SlackLink(t.Context(), "T0TEAM", "U0ANA"); err != nil || l.PersonID != "" {
+		t.Fatalf("after remove: %+v, %v", l, err)
+	}
+	if links, _ := e.store.SlackLinksOfPerson(t.Context(), strconv.FormatInt(ana.ID, 10)); len(links) != 0 {
+		t.Fatalf("person still has links %+v", links)
+	}
+}
+
+func TestSettingsPage(t *testing.T) {
+	e := newEnv(t)
+	if code, _, _ := e.do(t, http.MethodGet, "/admin/settings", nil, "", false); code != 403 {
+		t.Fatalf("settings without admin: %d", code)
+	}
+	code, _, body := e.do(t, http.MethodGet, "/admin/settings", nil, "", true)
+	if code != 200 || !strings.Contains(body, `<th scope="row">Time zone</th><td><code>Europe/Paris</code></td><td>CAIRN_TIMEZONE</td>`) || !strings.Contains(body, "restart Cairn") {
+		t.Fatalf("settings page: %d\n%s", code, body)
+	}
+}
+
+// hubFixture stores three people, answers, votes and an accepted answer: Bo has the
+// accepted answer, Ana the higher score; one question stays unanswered.
+func (e env) hubFixture(t *testing.T) {
+	t.Helper()
+	ctx := t.Context()
+	asker := e.person(t, "asker@example.com", "Asker", "")
+	ana := e.person(t, "ana@example.com", "Ana Alves", "")
+	bo := e.person(t, "bo@example.com", "Bo Berg", "")
+	at := time.Date(2026, 10, 2, 8, 0, 0, 0, time.UTC)
+	post := func(p qa.Post) qa.Post {
+		p.Version, p.CreatedAt, p.UpdatedAt = 1, at, at
+		out, err := e.store.CreatePost(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	q1 := post(qa.Post{Kind: qa.KindQuestion, AuthorID: asker.ID, Title: "How do I rotate keys?", Body: "b", Tags: []string{"x"}})
+	post(qa.Post{Kind: qa.KindQuestion, AuthorID: asker.ID, Title: "Nobody knows this one", Body: "b", Tags: []string{"x"}})
+	a1 := post(qa.Post{Kind: qa.KindAnswer, QuestionID: q1.ID, ParentID: q1.ID, AuthorID: ana.ID, Body: "a"})
+	b1 := post(qa.Post{Kind: qa.KindAnswer, QuestionID: q1.ID, ParentID: q1.ID, AuthorID: bo.ID, Body: "b"})
+	for _, v := range []int64{asker.ID, bo.ID} {
+		if err := e.store.ApplyVote(ctx, qa.VoteChange{VoterID: v, PostID: a1.ID, Value: 1, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.store.Accept(ctx, qa.AcceptChange{QuestionID: q1.ID, AnswerID: b1.ID}); err != nil {
 		t.Fatal(err)
 	}
-	admin.Mount(e.app, admin.Config{
-		Access: testAccess{}, Statements: e.svc, Credentials: e.creds,
-		Status:       func(context.Context) (admin.Status, error) { return admin.Status{}, nil },
-		Eraser:       erasure.New(erasure.Config{Store: st, Audit: st, Rollups: st, HomePage: "https://cairn.example.com"}),
-		Privacy:      privacy,
-		Pseudonymize: sealer.NewPseudonymizer(federation.PrivacyPseudonymise, "export", "https://cairn.example.com").Apply,
-	})
-	if code, body := e.upload(t, "import.ndjson"); code != 200 {
-		t.Fatalf("import: %d %s", code, body)
-	}
-	return e, st
 }
 
-// The erasure page: refused without the CSRF token; a first POST only shows what
-// would go and a confirmation form; the confirmed POST erases and lists the record.
-func TestErasurePage(t *testing.T) {
-	e, st := newPrivacyEnv(t, false)
-	form := url.Values{"agents": {"learner2@example.com"}, "by": {"Dana Admin"}, "reason": {"ticket 12"}}
-	code, _, body := e.do(t, http.MethodPost, "/admin/people/erase", strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", true)
-	if code != fiber.StatusForbidden || !strings.Contains(body, "form has expired") {
-		t.Fatalf("erase without CSRF: %d %s", code, body)
-	}
-	if code, _, _ := e.do(t, http.MethodGet, "/admin/people", nil, "", false); code != fiber.StatusForbidden {
-		t.Errorf("erasure page without admin: %d", code)
-	}
-	form.Set("csrf", "token-1")
-	code, body = e.post(t, "/admin/people/erase", form)
-	if code != 200 || !strings.Contains(body, "2 stored statements name them") || !strings.Contains(body, `name="confirm" value="yes"`) {
-		t.Fatalf("first step: %d %s", code, body)
-	}
-	if got, _ := st.StatementsMentioning(t.Context(), []string{"mbox:mailto:learner2@example.com"}, 0, 100); len(got) != 2 {
-		t.Fatalf("the first step erased something: %d statements left, want 2", len(got))
-	}
-	bad := url.Values{"agents": {`{"mbox":"learner2"}`}, "by": {"Dana"}, "reason": {"r"}, "csrf": {"token-1"}}
-	if code, body := e.post(t, "/admin/people/erase", bad); code != 400 || !strings.Contains(body, "agents[0].mbox") {
-		t.Errorf("bad agent: %d %s", code, body)
-	}
-	form.Set("confirm", "yes")
-	code, body = e.post(t, "/admin/people/erase", form)
-	if code != fiber.StatusCreated || !strings.Contains(body, "2 statements removed") || !strings.Contains(body, "Dana Admin") {
-		t.Fatalf("confirmed: %d %s", code, body)
-	}
-	if got, _ := st.StatementsMentioning(t.Context(), []string{"mbox:mailto:learner2@example.com"}, 0, 100); len(got) != 0 {
-		t.Errorf("after erasure %d statements name the person", len(got))
-	}
-	_, _, page := e.do(t, http.MethodGet, "/admin/people", nil, "", true)
-	if !strings.Contains(page, "ticket 12") || strings.Contains(page, "learner2") {
-		t.Errorf("audit list: %s", page)
-	}
-	_, _, explorer := e.do(t, http.MethodGet, "/admin/statements", nil, "", true)
-	if strings.Contains(explorer, "learner2") || strings.Contains(explorer, "Learner 2") {
-		t.Errorf("the explorer still shows the erased person")
-	}
-}
-
-// In privacy mode the explorer shows no actor column or filter and refuses an agent
-// filter, the raw statement and every export are pseudonymised; without it the
-// explorer shows people and offers pseudonymised exports next to plain ones.
-func TestPrivacyModeConsole(t *testing.T) {
-	people := []string{"learner1@example.com", "Learner 1", "learner2@example.com", "Learner 2"}
-	noPeople := func(what, body string) {
-		t.Helper()
-		for _, p := range people {
-			if strings.Contains(body, p) {
-				t.Errorf("%s shows %q", what, p)
+func TestReportHubLists(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		privacy *reports.Privacy
+		want    []string
+		notWant []string
+	}{
+		{"open", nil, []string{"<tr><td>Bo Berg</td><td>1</td><td>0</td><td>1</td></tr>\n<tr><td>Ana Alves</td><td>0</td><td>2</td><td>1</td></tr>"}, []string{"answerers-hidden"}},
+		{"privacy", &reports.Privacy{Aggregate: true, K: 2}, []string{`id="answerers-hidden"`}, []string{"Bo Berg", "Ana Alves", `id="answerers"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnvWith(t, tt.privacy)
+			e.hubFixture(t)
+			code, _, body := e.do(t, http.MethodGet, "/admin/reports", nil, "", true)
+			if code != 200 {
+				t.Fatalf("reports: %d %s", code, body)
 			}
-		}
+			// The unanswered question names no one and shows either way.
+			tt.want = append(tt.want, `<a href="/questions/2">Nobody knows this one</a></td><td>2026-10-02 08:00:00 UTC</td>`)
+			tt.notWant = append(tt.notWant, "How do I rotate keys?")
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("report page lacks %q", w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("report page shows %q", w)
+				}
+			}
+		})
 	}
-	e, _ := newPrivacyEnv(t, true)
-	rows := regexp.MustCompile(`<tr><td><a href="/admin/statements/`)
-	code, _, body := e.do(t, http.MethodGet, "/admin/statements", nil, "", true)
-	if code != 200 || len(rows.FindAllString(body, -1)) != 4 || strings.Contains(body, `<th scope="col">Actor</th>`) || strings.Contains(body, `name="agent"`) {
-		t.Errorf("privacy explorer: %d, %d rows\n%s", code, len(rows.FindAllString(body, -1)), body)
-	}
-	noPeople("the privacy explorer", body)
-	if code, _, body := e.do(t, http.MethodGet, "/admin/statements?agent=learner2@example.com", nil, "", true); code != 400 || !strings.Contains(body, "privacy mode") {
-		t.Errorf("agent filter in privacy mode: %d", code)
-	}
-	if code, _, _ := e.do(t, http.MethodGet, "/admin/statements/export.csv?agent=learner2@example.com", nil, "", true); code != 400 {
-		t.Errorf("export by agent in privacy mode: %d, want 400", code)
-	}
-	code, _, body = e.do(t, http.MethodGet, "/admin/statements/00000000-0000-4000-8000-000000000002", nil, "", true)
-	if code != 200 || !strings.Contains(body, "https://cairn.example.com") {
-		t.Errorf("raw statement in privacy mode: %d %s", code, body)
-	}
-	noPeople("the raw statement in privacy mode", html.UnescapeString(body))
-	for _, f := range []string{"csv", "ndjson"} {
-		code, _, body := e.do(t, http.MethodGet, "/admin/statements/export."+f, nil, "", true)
-		if code != 200 || strings.Count(body, "\n") < 4 || !strings.Contains(body, "https://cairn.example.com") {
-			t.Errorf("privacy %s export: %d %q", f, code, body)
-		}
-		noPeople("the privacy "+f+" export", body)
-	}
+}
 
-	plain, _ := newPrivacyEnv(t, false)
-	_, _, body = plain.do(t, http.MethodGet, "/admin/statements?platform=Slack", nil, "", true)
-	if !strings.Contains(body, "Learner 1") || !strings.Contains(body, `<th scope="col">Actor</th>`) {
-		t.Errorf("explorer without privacy hides people:\n%s", body)
-	}
-	m := regexp.MustCompile(`id="export-ndjson-pseudo" href="([^"]+)"`).FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no pseudonymised export link:\n%s", body)
-	}
-	code, _, body = plain.do(t, http.MethodGet, html.UnescapeString(m[1]), nil, "", true)
-	if code != 200 || strings.Count(body, "\n") != 2 {
-		t.Errorf("pseudonymised export link %s: %d, %d lines", m[1], code, strings.Count(body, "\n"))
-	}
-	noPeople("the pseudonymised export", body)
-	_, _, body = plain.do(t, http.MethodGet, "/admin/statements/export.ndjson?platform=Slack", nil, "", true)
-	if !strings.Contains(body, "learner1@example.com") {
-		t.Errorf("the plain export lost identifiers: %s", body)
+// TestPeoplePrivacy: under the privacy rule the people page shows no reputation.
+func TestPeoplePrivacy(t *testing.T) {
+	e := newEnvWith(t, &reports.Privacy{Aggregate: true, K: 5})
+	e.person(t, "ana@example.com", "Ana Alves", "")
+	_, _, body := e.do(t, http.MethodGet, "/admin/people", nil, "", true)
+	if strings.Contains(body, "<td>7</td>") || strings.Contains(body, ">Reputation<") || !strings.Contains(body, "Ana Alves") {
+		t.Fatalf("people page under privacy:\n%s", body)
 	}
 }

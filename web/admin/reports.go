@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -9,7 +10,21 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/cairn-lrs/cairn/capture/reports"
+	"github.com/cairn-lrs/cairn/qa"
 )
+
+// hubListLength is how many answerers and unanswered questions the report page lists.
+const hubListLength = 10
+
+// HubFigures are the Q&A hub's lists on the report page, read from the hub's store
+// (indexed, so they cost the same at any size).
+type HubFigures interface {
+	// TopAnswerers returns at most limit answerers, most accepted answers first, then
+	// highest answer score.
+	TopAnswerers(ctx context.Context, limit int) ([]qa.Answerer, error)
+	// OldestUnanswered returns at most limit questions without answers, oldest first.
+	OldestUnanswered(ctx context.Context, limit int) ([]qa.Post, error)
+}
 
 // sourceColours are the chart colours of the sources, distinguishable in both colour
 // schemes and for the common colour-vision deficiencies (Okabe–Ito palette).
@@ -156,6 +171,20 @@ func (c *console) reportsPage(ctx *fiber.Ctx) error {
 	for _, s := range reports.Sources {
 		sourceNames = append(sourceNames, s.Label())
 	}
+	var answerers []qa.Answerer
+	var unanswered []qa.Post
+	if h := c.cfg.Hub; h != nil {
+		// A list of answerers names people: never under the privacy rule. Unanswered
+		// questions name no one.
+		if !r.Privacy.Aggregate {
+			if answerers, err = h.TopAnswerers(ctx.UserContext(), hubListLength); err != nil {
+				return err
+			}
+		}
+		if unanswered, err = h.OldestUnanswered(ctx.UserContext(), hubListLength); err != nil {
+			return err
+		}
+	}
 	zone := "UTC"
 	if r.Zone != nil {
 		zone = r.Zone.String()
@@ -164,6 +193,7 @@ func (c *console) reportsPage(ctx *fiber.Ctx) error {
 		"Activity": stackedChart("Statements per week by source", act.Weeks, reports.Sources, act.Statements),
 		"Learners": learners, "Rows": rows, "SourceNames": sourceNames,
 		"Tops": tops, "Teams": teams, "Team": team, "Weeks": weeksBack,
+		"Hub": c.cfg.Hub != nil, "Answerers": answerers, "Unanswered": unanswered,
 		"Privacy": r.Privacy.Aggregate, "MinGroup": act.MinGroup, "Suppressed": act.Suppressed,
 		"Zone": zone, "From": p.From.String(), "To": p.To.Time().Add(6 * 24 * time.Hour).Format("2006-01-02"),
 	})

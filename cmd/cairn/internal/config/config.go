@@ -177,6 +177,9 @@ type Serve struct {
 	Signup          string   // "open" or "invite"
 	AgentHomePage   string   // "" : mbox agents; else account agents on this homePage
 	ExtensionDeny   []string // site patterns the browser extension never captures
+	// Origins tell where each value came from, by flag name: "default", the flag
+	// ("--timezone") or the environment variable ("CAIRN_TIMEZONE", "…_FILE").
+	Origins map[string]string
 }
 
 // Users is the validated configuration of the `users` commands.
@@ -250,6 +253,14 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.Signup = parse(&p, values[FlagSignup], ParseSignup)
 		s.AgentHomePage = parse(&p, values[FlagAgentHomePage], ParseOptionalBaseURL)
 		s.ExtensionDeny = parse(&p, values[FlagExtensionDeny], ParseSitePatterns)
+		s.Origins = make(map[string]string, len(values))
+		for name, v := range values {
+			if v.Source == SourceDefault {
+				s.Origins[name] = "default"
+			} else {
+				s.Origins[name] = v.Origin()
+			}
+		}
 		return s, p.err()
 	}
 }

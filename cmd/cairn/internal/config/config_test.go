@@ -172,10 +172,25 @@ func TestServePrecedence(t *testing.T) {
 			if got.Timezone.String() == want.Timezone.String() {
 				got.Timezone = want.Timezone // each load makes its own *time.Location
 			}
+			got.Origins = nil // TestServeOrigins
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got  %+v\nwant %+v", got, want)
 			}
 		})
+	}
+}
+
+func TestServeOrigins(t *testing.T) {
+	got, err := loadServe(t, []string{"--timezone", "Europe/Paris"},
+		map[string]string{"CAIRN_TIMEZONE": "UTC", "CAIRN_SIGNUP": "invite", "CAIRN_STORE_FILE": "store.secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{FlagTimezone: "--timezone", FlagSignup: "CAIRN_SIGNUP", FlagStore: "CAIRN_STORE_FILE", FlagReportPrivacy: "default"}
+	for flag, origin := range want {
+		if got.Origins[flag] != origin {
+			t.Errorf("Origins[%s] = %q, want %q", flag, got.Origins[flag], origin)
+		}
 	}
 }
 
