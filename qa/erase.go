@@ -136,18 +136,18 @@ func boundaryAfter(s string, i int) bool {
 }
 
 // PeopleOf returns the hub people that xAPI agents (Data 2.4.2.1) stand for, each
-// once: an mbox agent is found by its address, an account agent on the hub's agent
-// homePage by its name (the email); other agents find no one.
+// once: an mbox agent is found by its address, an account agent by its name when that
+// is the email of a person whose agent is this very account (AgentHomePage); other
+// agents find no one.
 func (s *Service) PeopleOf(ctx context.Context, agents []map[string]any) ([]Person, error) {
 	var out []Person
 	for _, a := range agents {
-		email := ""
+		email, key := "", ""
 		if m, ok := a["mbox"].(string); ok {
 			email = strings.TrimPrefix(m, "mailto:")
-		} else if acc, ok := a["account"].(map[string]any); ok && s.home != "" {
-			if hp, _ := acc["homePage"].(string); strings.TrimRight(hp, "/") == s.home {
-				email, _ = acc["name"].(string)
-			}
+		} else if acc, ok := a["account"].(map[string]any); ok {
+			email, _ = acc["name"].(string)
+			key, _ = capture.AgentKeyOf(a)
 		}
 		if email == "" {
 			continue
@@ -158,6 +158,11 @@ func (s *Service) PeopleOf(ctx context.Context, agents []map[string]any) ([]Pers
 		}
 		if err != nil {
 			return nil, err
+		}
+		if key != "" { // an account: only the person whose agent it is
+			if k, err := capture.AgentKeyOf(p.Agent); err != nil || k != key {
+				continue
+			}
 		}
 		if !slices.ContainsFunc(out, func(q Person) bool { return q.ID == p.ID }) {
 			out = append(out, p)
