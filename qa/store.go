@@ -130,6 +130,16 @@ type Store interface {
 	Notifications(ctx context.Context, personID int64, limit int) ([]StoredNotification, error)
 	// UnreadNotifications counts a person's unread notifications.
 	UnreadNotifications(ctx context.Context, personID int64) (int, error)
+	// ErasePerson erases a person's share of the hub (GDPR Art. 17): unless e.PersonID
+	// is 0 or its row was erased before, the row gets ErasedName, ErasedEmail,
+	// ErasedPasswordHash, e.Agent, the member role and no team, and the person's
+	// sessions, follows and notifications and the invites addressed to their email go;
+	// in every post title and body (deleted ones too), revision and notification text,
+	// ScrubText replaces e.Strings, and the search index follows. Their posts and votes
+	// stay (now by ErasedName). It returns how many rows or documents changed; a repeat
+	// returns 0. SQLite does it in one transaction; Mongo in single-document writes
+	// that each can be repeated, the person row last.
+	ErasePerson(ctx context.Context, e PersonErasure) (int, error)
 	// MarkNotificationsRead marks all of a person's notifications read; a repeat is a no-op.
 	MarkNotificationsRead(ctx context.Context, personID int64) error
 }

@@ -103,7 +103,7 @@ func setupPeopleErase(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 		}
 		defer store.Close()
 		eraser, err := newEraser(store, eraserDeps{baseURL: cfg.BaseURL, pseudonymKey: cfg.PseudonymKey, partnerKey: cfg.PartnerKey, logger: logger,
-			credentials: personalCredentials{capture.NewCredentialService(store, cfg.BaseURL, nil)}})
+			credentials: personalCredentials{capture.NewCredentialService(store, cfg.BaseURL, nil)}, parts: hubParts(hubServiceOf(store, cfg.BaseURL))})
 		if err != nil {
 			return err
 		}
@@ -112,7 +112,7 @@ func setupPeopleErase(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.stderr, "This erases the person known as %s: %d statements name them; their own are removed, the others rewritten; their documents, links and partner copies (where configured) follow. It cannot be undone.\nType yes to erase: ",
+			fmt.Fprintf(c.stderr, "This erases the person known as %s: %d statements name them; their own are removed, the others rewritten; their documents, hub content, links and partner copies (where configured) follow. It cannot be undone.\nType yes to erase: ",
 				strings.Join(person.AgentKeys, ", "), found)
 			line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 			if !strings.EqualFold(strings.TrimSpace(line), "yes") {

@@ -120,8 +120,9 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		}
 	}
 	admin := adminapi.Config{Credentials: credentials}
+	hubSvc := newHubService(store, statements, toSlack, cfg, logger)
 	deps := eraserDeps{baseURL: cfg.BaseURL, pseudonymKey: cfg.PseudonymKey, partnerKey: cfg.PartnerKey, logger: logger,
-		credentials: personalCredentials{credentials}}
+		credentials: personalCredentials{credentials}, parts: hubParts(hubSvc)}
 	if reporter != nil {
 		deps.afterReset = reporter.Committed
 	}
@@ -150,7 +151,6 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		Origin:      origin,
 		Mount:       func(app *fiber.App) { adminapi.Mount(app, admin) },
 	})
-	hubSvc := newHubService(store, statements, toSlack, cfg, logger)
 	if slackApp, err = startSlack(cfg, store, statements, enricher, hubSvc, logger); err != nil {
 		return errors.Join(err, closeStore())
 	}

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) qa.Store) {
 		{"TeamsAndPeopleList", testTeams},
 		{"TopAnswerers", testTopAnswerers},
 		{"OldestUnanswered", testOldestUnanswered},
+		{"ErasePerson", testErasePerson},
 	}
 	for _, c := range tests {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
