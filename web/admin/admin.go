@@ -57,13 +57,14 @@ type Config struct {
 	Privacy bool
 	// Pseudonymize rewrites a statement's agents with keyed pseudonyms
 	// (federation.Pseudonymizer.Apply); exports offer it, and Privacy requires it.
-	Pseudonymize func(st map[string]any)
-	Logger       *slog.Logger
-	ImportLimit  int        // largest NDJSON upload in bytes (keep within the app's body limit); 0: 16 MiB
-	People       People     // the people page; nil: none
-	SlackLinks   SlackLinks // Slack links on the people page; nil: none shown
-	Hub          HubFigures // the hub's lists on the report page; nil: none
-	Settings     []Setting  // the organisation settings page
+	Pseudonymize   func(st map[string]any)
+	Logger         *slog.Logger
+	ImportLimit    int           // largest NDJSON upload in bytes (keep within the app's body limit); 0: 16 MiB
+	ImportProgress time.Duration // how often a streamed import shows its progress; 0: every second
+	People         People        // the people page; nil: none
+	SlackLinks     SlackLinks    // Slack links on the people page; nil: none shown
+	Hub            HubFigures    // the hub's lists on the report page; nil: none
+	Settings       []Setting     // the organisation settings page
 }
 
 type console struct {
@@ -77,6 +78,9 @@ type console struct {
 func Mount(app fiber.Router, cfg Config) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.ImportProgress <= 0 {
+		cfg.ImportProgress = time.Second
 	}
 	if cfg.ImportLimit <= 0 {
 		cfg.ImportLimit = 16 << 20
@@ -140,16 +144,27 @@ func (c *console) page(ctx *fiber.Ctx, name, title string, data map[string]any) 
 	if data == nil {
 		data = map[string]any{}
 	}
+	c.pageData(ctx, name, title, data)
+	ctx.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.securityHeaders(ctx)
+	return c.tmpl.ExecuteTemplate(ctx.Response().BodyWriter(), name+".html", data)
+}
+
+// pageData fills what the layout needs.
+func (c *console) pageData(ctx *fiber.Ctx, name, title string, data map[string]any) {
 	data["Title"] = title
 	data["Page"] = name
 	data["CSRF"] = c.cfg.Access.CSRFToken(ctx)
 	data["PrivacyMode"] = c.cfg.Privacy
 	data["Erasure"] = c.cfg.Eraser != nil
-	ctx.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+}
+
+// securityHeaders keeps console pages out of caches and frames and limits them to the
+// console's own stylesheet.
+func (c *console) securityHeaders(ctx *fiber.Ctx) {
 	ctx.Set("Cache-Control", "no-store")
 	ctx.Set("X-Frame-Options", "DENY")
 	ctx.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	ctx.Set("X-Content-Type-Options", "nosniff")
 	ctx.Set("Referrer-Policy", "same-origin")
-	return c.tmpl.ExecuteTemplate(ctx.Response().BodyWriter(), name+".html", data)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -69,8 +70,8 @@ func newEnvWith(t *testing.T, privacy *reports.Privacy) env {
 		rep.Privacy = *privacy
 	}
 	admin.Mount(e.app, admin.Config{
-		Reports: rep,
-		Access:  testAccess{}, Statements: e.svc, Credentials: e.creds,
+		Reports: rep, ImportProgress: time.Nanosecond,
+		Access: testAccess{}, Statements: e.svc, Credentials: e.creds,
 		People: e.hub.Admin(), SlackLinks: testLinks{st, e.hub}, Hub: e.hub,
 		Settings: []admin.Setting{{Name: "Time zone", Value: "Europe/Paris", From: "CAIRN_TIMEZONE", Change: "--timezone or CAIRN_TIMEZONE", Effect: "report weeks"}},
 		Status: func(ctx context.Context) (admin.Status, error) {
@@ -329,5 +330,26 @@ func TestReportsPage(t *testing.T) {
 		if code, _, _ := e.do(t, http.MethodGet, "/admin/reports"+q, nil, "", true); code != 400 {
 			t.Errorf("reports%s: %d, want 400", q[:min(len(q), 12)], code)
 		}
+	}
+}
+
+// TestImportShowsProgress: the import page streams a progress line per batch (here, as
+// often as possible) before the report.
+func TestImportShowsProgress(t *testing.T) {
+	e := newEnvWith(t, nil)
+	var lines []string
+	for i := 1; i <= 1200; i++ {
+		lines = append(lines, fmt.Sprintf(`{"id":"10000000-0000-4000-8000-%012d","actor":{"mbox":"mailto:p%d@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/experienced"},"object":{"id":"https://example.com/%d"}}`, i, i%7, i%30))
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf", "token-1")
+	fw, _ := mw.CreateFormFile("file", "big.ndjson")
+	fw.Write([]byte(strings.Join(lines, "\n")))
+	mw.Close()
+	code, _, body := e.do(t, http.MethodPost, "/admin/import", &buf, mw.FormDataContentType(), true)
+	progress, report := strings.Index(body, "500 lines read: 500 accepted"), strings.Index(body, "1200 lines: 1200 statements accepted, 0 rejected.")
+	if code != 200 || progress < 0 || report < progress || !strings.Contains(body, "1000 lines read") {
+		t.Errorf("import page: %d, progress at %d, report at %d:\n%s", code, progress, report, body)
 	}
 }

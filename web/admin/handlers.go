@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -384,14 +386,43 @@ func (c *console) importRun(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	defer file.Close()
-	rep, err := transfer.Import(ctx.UserContext(), c.cfg.Statements, file, transfer.ImportOptions{Principal: c.cfg.Credentials.SystemPrincipal("import", true), MaxRejections: 200}, nil)
-	data["Report"] = rep
+	content, err := io.ReadAll(io.LimitReader(file, int64(c.cfg.ImportLimit)+1))
+	file.Close()
 	if err != nil {
-		data["Error"] = fmt.Sprintf("The import stopped at line %d: %s. Lines before it were stored; importing the file again is safe.", rep.Lines, capture.ErrorMessage(err))
-		c.log.Error("console import stopped", "lines", rep.Lines, "err", err)
-		return c.page(ctx.Status(fiber.StatusServiceUnavailable), "import", "Import", data)
+		return err
 	}
-	c.log.Info("console import", "lines", rep.Lines, "accepted", rep.Accepted, "rejected", rep.Rejected)
-	return c.page(ctx, "import", "Import", data)
+	// The page streams: the form, then a progress line about every second while the
+	// import runs, then the report, so a long import shows how far it got without
+	// script. The status is sent first (200); a store failure midway is reported on
+	// the page.
+	c.pageData(ctx, "import", "Import", data)
+	ctx.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.securityHeaders(ctx)
+	base := context.WithoutCancel(ctx.UserContext())
+	principal := c.cfg.Credentials.SystemPrincipal("import", true)
+	ctx.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		c.tmpl.ExecuteTemplate(w, "head", data)
+		c.tmpl.ExecuteTemplate(w, "import-form", data)
+		w.Flush()
+		last := time.Now()
+		rep, err := transfer.Import(base, c.cfg.Statements, bytes.NewReader(content), transfer.ImportOptions{Principal: principal, MaxRejections: 200},
+			func(r transfer.ImportReport) {
+				if time.Since(last) >= c.cfg.ImportProgress {
+					last = time.Now()
+					c.tmpl.ExecuteTemplate(w, "import-progress", r)
+					w.Flush()
+				}
+			})
+		if err != nil {
+			c.log.Error("console import stopped", "lines", rep.Lines, "err", err)
+			fmt.Fprintf(w, `<p class="error" role="alert">The import stopped at line %d: %s. Lines before it were stored; importing the file again is safe.</p>`,
+				rep.Lines, template.HTMLEscapeString(capture.ErrorMessage(err)))
+		} else {
+			c.log.Info("console import", "lines", rep.Lines, "accepted", rep.Accepted, "rejected", rep.Rejected)
+		}
+		c.tmpl.ExecuteTemplate(w, "import-report", rep)
+		c.tmpl.ExecuteTemplate(w, "foot", data)
+		w.Flush()
+	})
+	return nil
 }
