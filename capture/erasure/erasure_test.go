@@ -260,7 +260,9 @@ func runErasure(t *testing.T, s fullStore) {
 	mgr := federation.NewManager(federation.Config{Partners: partners, Feed: s, Statements: svc, Sealer: sealer,
 		Connect: connect, HomePage: baseURL, Holder: "test", Poll: 20 * time.Millisecond})
 	mgr.Start(ctx)
-	deadline := time.Now().Add(15 * time.Second)
+	// Generous: on FerretDB under a loaded machine the pushers' first lease and batch
+	// can take several seconds.
+	deadline := time.Now().Add(60 * time.Second)
 	for voidP.count() < 8 || quietP.count() < 8 {
 		if time.Now().After(deadline) {
 			t.Fatalf("partners got %d and %d statements, want 8 each", voidP.count(), quietP.count())
