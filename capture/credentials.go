@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -178,6 +179,7 @@ type CredentialService struct {
 	baseURL string
 	now     func() time.Time
 	kdf     chan struct{}
+	kdfRuns atomic.Int64 // KDF verifications run, for tests
 
 	mu       sync.Mutex
 	verified map[string]verifiedSecret   // credential key → last verified secret
@@ -303,23 +305,27 @@ func (s *CredentialService) Authenticate(ctx context.Context, key, secret string
 		return Principal{}, Errorf(CodeUnauthorized, "credential %s is revoked", key)
 	}
 	digest := sha256.Sum256([]byte(secret))
-	s.mu.Lock()
-	v, ok := s.verified[key]
-	s.mu.Unlock()
-	if !(ok && v.secretHash == c.SecretHash && subtle.ConstantTimeCompare(v.digest[:], digest[:]) == 1) {
+	if !s.alreadyVerified(key, c.SecretHash, digest) {
 		select {
 		case s.kdf <- struct{}{}:
 		case <-ctx.Done():
 			return Principal{}, Errorf(CodeUnavailable, "request cancelled")
 		}
-		good := VerifySecret(secret, c.SecretHash)
-		<-s.kdf
-		if !good {
-			return Principal{}, errBadCredentials
+		// Requests that waited for a KDF slot behind one checking the same secret
+		// find it verified now and skip their own KDF run: a client that opens many
+		// connections at once costs one KDF run per slot, not one per connection.
+		if !s.alreadyVerified(key, c.SecretHash, digest) {
+			s.kdfRuns.Add(1)
+			good := VerifySecret(secret, c.SecretHash)
+			if !good {
+				<-s.kdf
+				return Principal{}, errBadCredentials
+			}
+			s.mu.Lock()
+			s.verified[key] = verifiedSecret{secretHash: c.SecretHash, digest: digest}
+			s.mu.Unlock()
 		}
-		s.mu.Lock()
-		s.verified[key] = verifiedSecret{secretHash: c.SecretHash, digest: digest}
-		s.mu.Unlock()
+		<-s.kdf
 	}
 	s.touch(ctx, key)
 	agent, akey := s.Authority(c)
@@ -330,6 +336,15 @@ func (s *CredentialService) Authenticate(ctx context.Context, key, secret string
 		}
 	}
 	return p, nil
+}
+
+// alreadyVerified reports whether the secret with digest was verified for key against
+// the credential's current secret hash.
+func (s *CredentialService) alreadyVerified(key, secretHash string, digest [32]byte) bool {
+	s.mu.Lock()
+	v, ok := s.verified[key]
+	s.mu.Unlock()
+	return ok && v.secretHash == secretHash && subtle.ConstantTimeCompare(v.digest[:], digest[:]) == 1
 }
 
 // credential returns the stored credential for key, read at most once per
