@@ -235,11 +235,11 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Stats returns the number of stored statements and the bytes the database and its
-// write-ahead log take on disk. Statements are never deleted and seqs are assigned
-// without gaps, so the count is the highest seq and costs nothing to compute.
+// write-ahead log take on disk. Seqs are assigned without gaps but erasure deletes
+// statements, so the statements are counted (a walk of the smallest index).
 func (s *Store) Stats(ctx context.Context) (statements int64, bytes int64, err error) {
-	if err := ctx.Err(); err != nil {
-		return 0, 0, capture.Internal(err, "store stats")
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM statements`).Scan(&statements); err != nil {
+		return 0, 0, internal(err, "store stats")
 	}
 	for _, suffix := range []string{"", "-wal"} {
 		fi, err := os.Stat(s.path + suffix)
@@ -249,7 +249,7 @@ func (s *Store) Stats(ctx context.Context) (statements int64, bytes int64, err e
 			return 0, 0, capture.Internal(err, "store stats")
 		}
 	}
-	return s.lastSeq.Load(), bytes, nil
+	return statements, bytes, nil
 }
 
 // readStmt returns the prepared read statement for query, preparing it once.

@@ -86,6 +86,13 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if err != nil || n != 3 || size <= 0 {
 		t.Errorf("Stats = %d statements, %d bytes, %v; want 3 and a positive size", n, size, err)
 	}
+	// Erasure removes statements: the count follows, though seqs are not reused.
+	if err := s.EraseStatements(t.Context(), capture.EraseBatch{Delete: []string{got[1].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, err := s.Stats(t.Context()); err != nil || n != 2 {
+		t.Errorf("Stats after erasing one = %d statements, %v; want 2", n, err)
+	}
 }
 
 // openAt opens the store at path, closed at the end of t.

@@ -69,8 +69,9 @@ func slackAccounts(ws workspace.Store) func(ctx context.Context, personID int64)
 }
 
 // storeStatus returns what the console's status page shows about store: statements
-// (the highest sequence number: statements are never deleted), the last stored time
-// and, on the embedded store, the bytes on disk.
+// (counted on the embedded store; elsewhere the highest sequence number, which counts
+// erased statements too), the last stored time and, on the embedded store, the bytes
+// on disk.
 func storeStatus(store capture.Store) func(ctx context.Context) (adminconsole.Status, error) {
 	return func(ctx context.Context) (adminconsole.Status, error) {
 		var st adminconsole.Status
@@ -91,9 +92,13 @@ func storeStatus(store capture.Store) func(ctx context.Context) (adminconsole.St
 		if sized, ok := store.(interface {
 			Stats(context.Context) (int64, int64, error)
 		}); ok {
-			if _, bytes, err := sized.Stats(ctx); err == nil {
-				st.StoreBytes = bytes
+			// The embedded store counts its statements (erasure removes some) and
+			// knows its size on disk.
+			n, bytes, err := sized.Stats(ctx)
+			if err != nil {
+				return st, err
 			}
+			st.Statements, st.StoreBytes = n, bytes
 		}
 		return st, nil
 	}
