@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -28,8 +29,8 @@ func (h *Hub) mountAPI(app *fiber.App) {
 	app.Get("/api/questions", h.apiList)
 	app.Post("/api/questions", h.apiAsk)
 	app.Get("/api/questions/:id", h.apiQuestion)
-	app.Post("/api/questions/:id/answers", h.apiAnswer)
-	app.Post("/api/posts/:id/comments", h.apiComment)
+	app.Post("/api/questions/:id/answers", h.apiReply(h.svc.Answer))
+	app.Post("/api/posts/:id/comments", h.apiReply(h.svc.Comment))
 	app.Post("/api/posts/:id/vote", h.apiVote)
 	app.Post("/api/answers/:id/accept", h.apiAccept)
 	app.Get("/api/similar", h.apiSimilar)
@@ -208,48 +209,30 @@ func (h *Hub) apiQuestion(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (h *Hub) apiAnswer(c *fiber.Ctx) error {
-	p, err := h.apiPerson(c, true)
-	if err != nil {
-		return err
+// apiReply handles a POST that adds a post under the post in the path (an answer to a
+// question, a comment on a post) from a JSON {"body": …}: 201 with the new post.
+func (h *Hub) apiReply(add func(ctx context.Context, p qa.Person, parentID int64, body string) (qa.Post, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := h.apiPerson(c, true)
+		if err != nil {
+			return err
+		}
+		id, err := paramID(c, "id")
+		if err != nil {
+			return err
+		}
+		var in struct {
+			Body string `json:"body"`
+		}
+		if err := decodeBody(c, &in); err != nil {
+			return err
+		}
+		post, err := add(c.UserContext(), p, id, in.Body)
+		if err != nil {
+			return err
+		}
+		return c.Status(http.StatusCreated).JSON(h.toAPI(post))
 	}
-	id, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Body string `json:"body"`
-	}
-	if err := decodeBody(c, &in); err != nil {
-		return err
-	}
-	a, err := h.svc.Answer(c.UserContext(), p, id, in.Body)
-	if err != nil {
-		return err
-	}
-	return c.Status(http.StatusCreated).JSON(h.toAPI(a))
-}
-
-func (h *Hub) apiComment(c *fiber.Ctx) error {
-	p, err := h.apiPerson(c, true)
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Body string `json:"body"`
-	}
-	if err := decodeBody(c, &in); err != nil {
-		return err
-	}
-	cm, err := h.svc.Comment(c.UserContext(), p, id, in.Body)
-	if err != nil {
-		return err
-	}
-	return c.Status(http.StatusCreated).JSON(h.toAPI(cm))
 }
 
 func (h *Hub) apiVote(c *fiber.Ctx) error {
