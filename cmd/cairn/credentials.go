@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,18 +17,11 @@ import (
 // withCredentials opens the configured store, runs fn with a credential service over
 // it and closes the store.
 func withCredentials(ctx context.Context, c *cli, cfg config.Common, fn func(*capture.CredentialService) error) error {
-	logger := newLogger(c.stderr, cfg)
-	store, err := openStore(ctx, cfg.Store, logger)
-	if err != nil {
-		return err
-	}
 	// The base URL only shapes authorities of authenticated requests, which these
 	// commands never make.
-	runErr := fn(capture.NewCredentialService(store, "", nil))
-	if err := store.Close(); err != nil && runErr == nil {
-		return fmt.Errorf("close store: %s", cfg.Store.Scrub(err.Error()))
-	}
-	return runErr
+	return withStore(ctx, c, cfg, func(store capture.Store, _ *slog.Logger) error {
+		return fn(capture.NewCredentialService(store, "", nil))
+	})
 }
 
 // serviceError turns an invalid-request error of a service into a usage error.

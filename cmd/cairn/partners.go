@@ -77,21 +77,14 @@ func newFederation(store capture.Store, statements *capture.StatementService, ke
 // withPartners opens the configured store, runs fn with the partner service and a
 // manager over it, and closes the store.
 func withPartners(ctx context.Context, c *cli, cfg config.Partners, fn func(*federation.Partners, *federation.Manager) error) error {
-	logger := newLogger(c.stderr, cfg.Common)
-	store, err := openStore(ctx, cfg.Store, logger)
-	if err != nil {
-		return err
-	}
-	statements := capture.NewStatementService(capture.StatementServiceConfig{Store: store, Logger: logger})
-	partners, mgr, err := newFederation(store, statements, cfg.PartnerKey, cfg.BaseURL, logger)
-	runErr := err
-	if err == nil {
-		runErr = fn(partners, mgr)
-	}
-	if err := store.Close(); err != nil && runErr == nil {
-		return fmt.Errorf("close store: %s", cfg.Store.Scrub(err.Error()))
-	}
-	return runErr
+	return withStore(ctx, c, cfg.Common, func(store capture.Store, logger *slog.Logger) error {
+		statements := capture.NewStatementService(capture.StatementServiceConfig{Store: store, Logger: logger})
+		partners, mgr, err := newFederation(store, statements, cfg.PartnerKey, cfg.BaseURL, logger)
+		if err != nil {
+			return err
+		}
+		return fn(partners, mgr)
+	})
 }
 
 // listFlag is a comma-separated list flag.

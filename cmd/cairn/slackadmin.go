@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/cairn-lrs/cairn/capture"
 	"github.com/cairn-lrs/cairn/cmd/cairn/internal/config"
 	"github.com/cairn-lrs/cairn/integrations/slack"
 	"github.com/cairn-lrs/cairn/integrations/slack/workspace"
@@ -17,20 +19,13 @@ import (
 // withWorkspace opens the configured store, runs fn with its Slack workspace records
 // and closes the store.
 func withWorkspace(ctx context.Context, c *cli, cfg config.Common, fn func(workspace.Store) error) error {
-	store, err := openStore(ctx, cfg.Store, newLogger(c.stderr, cfg))
-	if err != nil {
-		return err
-	}
-	var runErr error
-	if ws, ok := store.(workspace.Store); ok {
-		runErr = fn(ws)
-	} else {
-		runErr = fmt.Errorf("the store %s cannot keep Slack records", cfg.Store)
-	}
-	if err := store.Close(); err != nil && runErr == nil {
-		return fmt.Errorf("close store: %s", cfg.Store.Scrub(err.Error()))
-	}
-	return runErr
+	return withStore(ctx, c, cfg, func(store capture.Store, _ *slog.Logger) error {
+		ws, ok := store.(workspace.Store)
+		if !ok {
+			return fmt.Errorf("the store %s cannot keep Slack records", cfg.Store)
+		}
+		return fn(ws)
+	})
 }
 
 // linkJSON is one link in `slack links --json`.

@@ -24,17 +24,10 @@ const progressEvery = 2 * time.Second
 // withStatements opens the configured store, runs fn with a statement service and a
 // credential service over it, and closes the store.
 func withStatements(ctx context.Context, c *cli, cfg config.Common, baseURL string, fn func(*capture.StatementService, *capture.CredentialService, *slog.Logger) error) error {
-	logger := newLogger(c.stderr, cfg)
-	store, err := openStore(ctx, cfg.Store, logger)
-	if err != nil {
-		return err
-	}
-	svc := capture.NewStatementService(capture.StatementServiceConfig{Store: store, Logger: logger})
-	runErr := fn(svc, capture.NewCredentialService(store, baseURL, nil), logger)
-	if err := store.Close(); err != nil && runErr == nil {
-		return fmt.Errorf("close store: %s", cfg.Store.Scrub(err.Error()))
-	}
-	return runErr
+	return withStore(ctx, c, cfg, func(store capture.Store, logger *slog.Logger) error {
+		svc := capture.NewStatementService(capture.StatementServiceConfig{Store: store, Logger: logger})
+		return fn(svc, capture.NewCredentialService(store, baseURL, nil), logger)
+	})
 }
 
 // throttled returns fn wrapped so that it runs at most once per progressEvery.

@@ -53,3 +53,19 @@ func newLogger(w io.Writer, c config.Common) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
+
+// withStore opens the configured store, runs fn with it and a logger, and closes it.
+// fn's error wins; a close error (scrubbed of credentials) is returned only when fn
+// succeeded, since only then would the caller miss it.
+func withStore(ctx context.Context, c *cli, cfg config.Common, fn func(capture.Store, *slog.Logger) error) error {
+	logger := newLogger(c.stderr, cfg)
+	store, err := openStore(ctx, cfg.Store, logger)
+	if err != nil {
+		return err
+	}
+	runErr := fn(store, logger)
+	if err := store.Close(); err != nil && runErr == nil {
+		return fmt.Errorf("close store: %s", cfg.Store.Scrub(err.Error()))
+	}
+	return runErr
+}
