@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/json"
 	"sort"
 	"strings"
@@ -75,8 +76,12 @@ func eachActivity(m map[string]any, f func(map[string]any)) {
 // key by key with newer winning, interaction components of the same id keep the older
 // description's other languages, and every other property present in newer replaces
 // the older one. When old is empty or not a JSON object the result is newer; when newer
-// is not a JSON object the result is old. The output is a JSON object with keys sorted.
+// is not a JSON object the result is old. The output is a JSON object with keys sorted;
+// identical inputs come back as old, unchanged.
 func MergeActivityDefinition(old, newer json.RawMessage) json.RawMessage {
+	if bytes.Equal(old, newer) {
+		return old // most statements repeat the definition they were given before
+	}
 	nv, nerr := decodeJSONTree(newer)
 	nm, nok := nv.(map[string]any)
 	ov, oerr := decodeJSONTree(old)

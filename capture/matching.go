@@ -221,6 +221,33 @@ func StatementHash(s Statement) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// sameSubmission reports whether two statements submitted under one id are the same
+// statement (Data 2.3.1): each is as submitted, and without a timestamp when the
+// client gave none (the LRS fills one in only for the copy it stores).
+func sameSubmission(a, b Statement) bool {
+	return StatementHash(a) == StatementHash(b)
+}
+
+// SameAsStored reports whether submitted, a statement as the client sent it (without
+// the timestamp the LRS would fill in when it has none), is the same statement as
+// the stored one, raw (Data 2.3.1, Statement Comparison). A timestamp the LRS filled
+// in is written equal to stored, and compares as absent against a submission without
+// one, so both a client's repeat of what it sent and a copy read back from the LRS
+// (a partner's, an export) count as the same. CodeInternal when raw is not a stored
+// statement.
+func SameAsStored(submitted Statement, raw []byte) (bool, error) {
+	stored, err := DecodeStored(raw)
+	if err != nil {
+		return false, err
+	}
+	if _, ok := submitted["timestamp"]; !ok {
+		if ts, ok := stored["timestamp"].(string); ok && ts == stored["stored"] {
+			delete(stored, "timestamp")
+		}
+	}
+	return StatementHash(submitted) == StatementHash(stored), nil
+}
+
 // hashBody returns a Statement or SubStatement body src in the form that
 // StatementHash compares. It leaves src alone: the parts it rewrites are copies, the
 // rest is shared with src.

@@ -16,8 +16,8 @@ func DecodeStored(raw []byte) (Statement, error) {
 }
 
 // EncodeStored returns what a store keeps for s after it was changed in place (the
-// erasure of a person): its JSON as the LRS writes it (keys sorted, no HTML escaping),
-// its equivalence hash (Data 2.2) and its match keys.
-func EncodeStored(s Statement) (raw []byte, hash string, keys []string) {
-	return appendJSON(nil, s), StatementHash(s), MatchKeys(s)
+// erasure of a person): its JSON as the LRS writes it (keys sorted, no HTML escaping)
+// and its match keys.
+func EncodeStored(s Statement) (raw []byte, keys []string) {
+	return appendJSON(nil, s), MatchKeys(s)
 }

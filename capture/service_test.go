@@ -157,6 +157,12 @@ func TestWriteFillsLRSProperties(t *testing.T) {
 	if st["version"] != "1.0.0" {
 		t.Errorf("version = %v, want 1.0.0", st["version"])
 	}
+	// Both times are the record's stored time, to the microsecond.
+	for _, prop := range []string{"stored", "timestamp"} {
+		if v, _ := st[prop].(string); v != res.Stored.Format("2006-01-02T15:04:05.000000Z") {
+			t.Errorf("%s = %q, want the stored time %v", prop, v, res.Stored)
+		}
+	}
 	if res.Stored.IsZero() || res.ConsistentThrough.Before(res.Stored) {
 		t.Errorf("stored %v, consistent through %v", res.Stored, res.ConsistentThrough)
 	}
@@ -187,6 +193,70 @@ func TestSameIDRules(t *testing.T) {
 	}
 	if last3, _ := e.store.LastSeq(context.Background()); last3 != last1 {
 		t.Fatalf("a rejected batch stored something (seq %d → %d)", last1, last3)
+	}
+}
+
+// TestRepeatAgainstFilledTimestamp: the timestamp the LRS fills in for a statement sent
+// without one compares as absent against a repeat without one, and as itself against
+// a copy read back from the LRS (a partner's copy, an export); a timestamp the client
+// gave is compared as given.
+func TestRepeatAgainstFilledTimestamp(t *testing.T) {
+	const ts = "2026-03-04T05:06:07.123Z"
+	cases := []struct {
+		name         string
+		firstHasTS   bool
+		repeat       string // "sent": what was sent first; "read": the stored copy as read back
+		changeTS     bool   // the repeat's timestamp moves by an hour
+		dropTS       bool   // the repeat has no timestamp
+		wantConflict bool
+	}{
+		{name: "repeat as sent, no timestamp", repeat: "sent"},
+		{name: "copy read back, filled timestamp", repeat: "read"},
+		{name: "copy read back, filled timestamp changed", repeat: "read", changeTS: true, wantConflict: true},
+		{name: "repeat as sent, client timestamp", firstHasTS: true, repeat: "sent"},
+		{name: "copy read back, client timestamp", firstHasTS: true, repeat: "read"},
+		{name: "client timestamp dropped from the repeat", firstHasTS: true, repeat: "sent", dropTS: true, wantConflict: true},
+		{name: "client timestamp changed", firstHasTS: true, repeat: "sent", changeTS: true, wantConflict: true},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			id := fmt.Sprintf("0b2a4d3e-5f60-4c71-8d92-a3b4c5d6e7%02d", i)
+			first := fixture(t, "statement.json")
+			first["id"] = id
+			if tc.firstHasTS {
+				first["timestamp"] = ts
+			}
+			e.mustWrite(t, first)
+			last, _ := e.store.LastSeq(context.Background())
+
+			repeat := fixture(t, "statement.json")
+			repeat["id"] = id
+			if tc.firstHasTS {
+				repeat["timestamp"] = ts
+			}
+			if tc.repeat == "read" {
+				res, err := e.stmts.Read(context.Background(), capture.ReadRequest{Params: capture.StatementParams{StatementID: id}, Principal: e.all})
+				if err != nil {
+					t.Fatal(err)
+				}
+				repeat = decodeOne(t, res.Statement)
+			}
+			if tc.changeTS {
+				got, _ := time.Parse(time.RFC3339Nano, repeat["timestamp"].(string))
+				repeat["timestamp"] = got.Add(time.Hour).Format(time.RFC3339Nano)
+			}
+			if tc.dropTS {
+				delete(repeat, "timestamp")
+			}
+			_, err := e.write(t, e.all, repeat)
+			if got := capture.ErrorCode(err) == capture.CodeConflict; got != tc.wantConflict || (err != nil && !got) {
+				t.Fatalf("repeat: err %v, want conflict %v", err, tc.wantConflict)
+			}
+			if now, _ := e.store.LastSeq(context.Background()); now != last {
+				t.Fatalf("the repeat was stored (seq %d → %d)", last, now)
+			}
+		})
 	}
 }
 

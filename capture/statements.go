@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/url"
 	"slices"
@@ -100,16 +101,19 @@ const voidedVerb = "http://adlnet.gov/expapi/verbs/voided"
 
 // prepared is one statement of a write after validation.
 type prepared struct {
-	stmt       Statement
-	id         string
-	clientID   bool // the client chose the id, so it may already be stored
-	hash       string
-	keys       []string
-	refTarget  string
-	voidTarget string
-	raw        []byte           // encoded with the placeholder where the stored time goes
-	defs       []ActivityRecord // activity definitions it carries (define scope only)
-	undefined  []string         // http(s) activity ids it names without a definition (only with an Undefined hook)
+	stmt     Statement
+	id       string
+	clientID bool // the client chose the id, so it may already be stored
+	// filledTimestamp is set when the client gave no timestamp and stmt carries the
+	// one the LRS fills in.
+	filledTimestamp bool
+	keys            []string
+	refTarget       string
+	voidTarget      string
+	raw             []byte           // encoded with the placeholder where the stored time goes
+	storedAt        []int            // offsets in raw of the placeholder's quoted copies
+	defs            []ActivityRecord // activity definitions it carries (define scope only)
+	undefined       []string         // http(s) activity ids it names without a definition (only with an Undefined hook)
 }
 
 // storedLayout formats stored times at a fixed width, so the encoded statement can be
@@ -164,7 +168,7 @@ func (s *StatementService) Write(ctx context.Context, req WriteRequest) ([]strin
 		if !req.Principal.Credential.Trusted || st["authority"] == nil {
 			st["authority"] = req.Principal.Authority
 		}
-		items[i] = prepared{stmt: st, id: id, clientID: clientID, hash: StatementHash(st), refTarget: RefTarget(st), voidTarget: VoidTarget(st)}
+		items[i] = prepared{stmt: st, id: id, clientID: clientID, refTarget: RefTarget(st), voidTarget: VoidTarget(st)}
 	}
 	if err := ValidateAttachmentParts(req.Statements, req.Attachments); err != nil {
 		return nil, err
@@ -183,6 +187,7 @@ func (s *StatementService) Write(ctx context.Context, req WriteRequest) ([]strin
 		it.stmt["stored"] = s.placeholder
 		if _, ok := it.stmt["timestamp"]; !ok {
 			it.stmt["timestamp"] = s.placeholder
+			it.filledTimestamp = true
 		}
 		if _, ok := it.stmt["version"]; !ok {
 			it.stmt["version"] = "1.0.0"
@@ -192,6 +197,14 @@ func (s *StatementService) Write(ctx context.Context, req WriteRequest) ([]strin
 			return nil, Internal(err, "cannot encode a statement")
 		}
 		it.raw = raw
+		for off := 0; ; {
+			i := bytes.Index(raw[off:], s.placeholderJSON)
+			if i < 0 {
+				break
+			}
+			it.storedAt = append(it.storedAt, off+i+1)
+			off += i + len(s.placeholderJSON)
+		}
 	}
 	ids := make([]string, n)
 	for i := range items {
@@ -322,6 +335,7 @@ func (s *StatementService) commitJobs(jobs []*writeJob) error {
 
 	batch := InsertBatch{}
 	var activityIDs, undefined []string
+	undefinedSeen := map[string]bool{}
 	defs := map[string]json.RawMessage{}
 	needed := map[string]Attachment{}
 	group := map[string]*prepared{} // statements this group stores, by id
@@ -334,7 +348,13 @@ func (s *StatementService) commitJobs(jobs []*writeJob) error {
 		for _, it := range fresh {
 			group[it.id] = it
 			at = at.Add(time.Microsecond)
-			raw := bytes.ReplaceAll(it.raw, s.placeholderJSON, []byte(`"`+at.Format(storedLayout)+`"`))
+			// The placeholder and the time have one width: the time is written in place.
+			var buf [64]byte
+			stamp := at.AppendFormat(buf[:0], storedLayout)
+			raw := it.raw
+			for _, off := range it.storedAt {
+				copy(raw[off:off+len(storedLayout)], stamp)
+			}
 			var kept []string
 			for _, sha := range AttachmentSHA2s(it.stmt) {
 				if a, ok := j.req.Attachments[sha]; ok && !slices.Contains(kept, sha) {
@@ -343,7 +363,7 @@ func (s *StatementService) commitJobs(jobs []*writeJob) error {
 				}
 			}
 			batch.Statements = append(batch.Statements, StatementRecord{
-				ID: it.id, Stored: at, Raw: raw, Hash: it.hash, Keys: it.keys,
+				ID: it.id, Stored: at, Raw: raw, Keys: it.keys,
 				RefTarget: it.refTarget, VoidTarget: it.voidTarget, AttachSHA2: kept, Origin: j.req.Origin,
 			})
 			for _, a := range it.defs {
@@ -355,7 +375,8 @@ func (s *StatementService) commitJobs(jobs []*writeJob) error {
 				}
 			}
 			for _, id := range it.undefined {
-				if !slices.Contains(undefined, id) {
+				if !undefinedSeen[id] {
+					undefinedSeen[id] = true
 					undefined = append(undefined, id)
 				}
 			}
@@ -482,13 +503,17 @@ func checkJob(j *writeJob, stored map[string]StatementRecord, group map[string]*
 	for i := range j.items {
 		it := &j.items[i]
 		if old, ok := stored[it.id]; ok {
-			if old.Hash != it.hash {
+			same, err := SameAsStored(it.submitted(), old.Raw)
+			if err != nil {
+				return nil, err
+			}
+			if !same {
 				return nil, Errorf(CodeConflict, "statement %s is already stored with other content", it.id)
 			}
 			continue
 		}
 		if other, ok := group[it.id]; ok {
-			if other.hash != it.hash {
+			if !sameSubmission(other.submitted(), it.submitted()) {
 				return nil, Errorf(CodeConflict, "statement %s is already stored with other content", it.id)
 			}
 			continue
@@ -504,6 +529,18 @@ func checkJob(j *writeJob, stored map[string]StatementRecord, group map[string]*
 		fresh = append(fresh, it)
 	}
 	return fresh, nil
+}
+
+// submitted returns the statement as its client sent it, for the comparison of
+// statements under one id: without the timestamp the LRS filled in. (The comparison
+// ignores the id, stored, authority and version that the LRS sets.)
+func (it *prepared) submitted() Statement {
+	if !it.filledTimestamp {
+		return it.stmt
+	}
+	st := maps.Clone(it.stmt)
+	delete(st, "timestamp")
+	return st
 }
 
 // marshalStatement encodes a statement as compact JSON (sorted keys, no HTML escaping).

@@ -13,7 +13,6 @@ type StatementRecord struct {
 	ID     string    // lower-case UUID
 	Stored time.Time // UTC, set by the service; never decreases as Seq grows
 	Raw    []byte    // the statement as stored: id, stored, authority, version, timestamp filled in
-	Hash   string    // equivalence signature (xAPI 1.0.3 Data 2.2/Statement comparison); equal hashes mean "same statement"
 	// Keys are the statement's own match keys (see the Key* helpers): a query matches a
 	// record when every query key is among Keys, or every query key is among the
 	// InheritedKeys that the record takes from the statement its StatementRef targets.
@@ -110,7 +109,7 @@ type EraseBatch struct {
 	// Delete lists the ids of statements to remove with their match keys, and the
 	// contents of their attachments that no remaining statement uses.
 	Delete []string
-	// Replace rewrites stored statements in place, selected by ID: Raw, Hash and Keys
+	// Replace rewrites stored statements in place, selected by ID: Raw and Keys
 	// are replaced; Seq, Stored, Origin, RefTarget, VoidTarget, AttachSHA2 and Voided
 	// stay as stored.
 	Replace []StatementRecord

@@ -402,13 +402,13 @@ func (e *Eraser) statements(ctx context.Context, person *Person, rec *Record) ([
 			rw := rewriter{isPerson: isPerson, person: person}
 			rw.statement(st)
 			rw.agent(st["authority"])
-			raw, hash, keys := capture.EncodeStored(st)
+			raw, keys := capture.EncodeStored(st)
 			if mentions(keys, person.AgentKeys) { // somewhere this code does not rewrite: remove it
 				batch.Delete = append(batch.Delete, r.ID)
 				gone = append(gone, r)
 				continue
 			}
-			r.Raw, r.Hash, r.Keys = raw, hash, keys
+			r.Raw, r.Keys = raw, keys
 			batch.Replace = append(batch.Replace, r)
 		}
 		if err := e.cfg.Store.EraseStatements(ctx, batch); err != nil {

@@ -34,7 +34,6 @@ func record(n int, keys ...string) capture.StatementRecord {
 		ID:     sid(n),
 		Stored: time.Date(2025, 3, 1, 12, 0, n, 0, time.UTC),
 		Raw:    []byte(fmt.Sprintf(`{"id":%q,"context":{"extensions":{"http://example.com/ext.with.dots":%d}}}`, sid(n), n)),
-		Hash:   fmt.Sprint("hash-", n),
 		Keys:   keys,
 	}
 }

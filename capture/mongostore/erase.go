@@ -75,8 +75,8 @@ func (s *Store) EraseStatements(ctx context.Context, b capture.EraseBatch) error
 			continue
 		}
 		res, err := s.statements.UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, bson.D{{Key: "$set", Value: bson.D{
-			{Key: "raw", Value: r.Raw}, {Key: "hash", Value: r.Hash}, {Key: "keys", Value: union(nil, r.Keys)},
-		}}})
+			{Key: "raw", Value: r.Raw}, {Key: "keys", Value: union(nil, r.Keys)},
+		}}, {Key: "$unset", Value: bson.D{{Key: "hash", Value: ""}}}}) // written by earlier versions
 		if err != nil {
 			return storeErr(err, "cannot rewrite a statement")
 		}

@@ -21,9 +21,8 @@ type stmtDoc struct {
 	Stored     time.Time `bson:"stored"`   // for people reading the database: BSON dates keep milliseconds only
 	StoredNs   int64     `bson:"storedNs"` // Stored in Unix nanoseconds: what queries compare and records return
 	Raw        []byte    `bson:"raw"`      // BSON binary: the JSON may hold keys with dots
-	Hash       string    `bson:"hash"`
-	Keys       []string  `bson:"keys"`  // never null, so that $addToSet and $all work
-	IKeys      []string  `bson:"ikeys"` // never null
+	Keys       []string  `bson:"keys"`     // never null, so that $addToSet and $all work
+	IKeys      []string  `bson:"ikeys"`    // never null
 	RefTarget  string    `bson:"refTarget,omitempty"`
 	VoidTarget string    `bson:"voidTarget,omitempty"`
 	Voided     bool      `bson:"voided"`
@@ -39,7 +38,6 @@ func toDoc(r capture.StatementRecord) stmtDoc {
 		Stored:     r.Stored.UTC(),
 		StoredNs:   nanos(r.Stored),
 		Raw:        r.Raw,
-		Hash:       r.Hash,
 		Keys:       union(nil, r.Keys),
 		IKeys:      []string{},
 		RefTarget:  r.RefTarget,
@@ -56,7 +54,6 @@ func (d stmtDoc) record() capture.StatementRecord {
 		ID:            d.ID,
 		Stored:        fromNanos(d.StoredNs),
 		Raw:           d.Raw,
-		Hash:          d.Hash,
 		Keys:          nilIfEmpty(d.Keys),
 		RefTarget:     d.RefTarget,
 		VoidTarget:    d.VoidTarget,

@@ -175,8 +175,8 @@ func (s *Store) eraseIn(ctx context.Context, tx *sql.Tx, b capture.EraseBatch, n
 			return nil, err
 		}
 		keys := nonNil(rec.Keys)
-		if _, err := s.txExec(ctx, tx, `UPDATE statements SET raw = ?, hash = ?, keys = ? WHERE seq = ?`,
-			nonNilBytes(rec.Raw), rec.Hash, jsonList(keys), r.seq); err != nil {
+		if _, err := s.txExec(ctx, tx, `UPDATE statements SET raw = ?, hash = '', keys = ? WHERE seq = ?`,
+			nonNilBytes(rec.Raw), jsonList(keys), r.seq); err != nil {
 			return nil, err
 		}
 		if err := s.addKeyRows(ctx, tx, r.seq, keys, r.ikeys, newKids); err != nil {

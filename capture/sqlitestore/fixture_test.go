@@ -49,7 +49,6 @@ func fixtureRecord(prefix string, n int) capture.StatementRecord {
 		ID:     id,
 		Stored: stored,
 		Raw:    []byte(raw),
-		Hash:   fmt.Sprintf("%040x", n),
 		Keys: []string{
 			capture.KeyAgent(agent), capture.KeyRelatedAgent(agent), capture.KeyVerb(verb),
 			capture.KeyActivity(activity), capture.KeyRelatedActivity(course), capture.KeyRegistration(regOf(n)),
@@ -100,5 +99,5 @@ func realisticRecord(rng *rand.Rand, prefix string, n int) capture.StatementReco
 	if parent != article {
 		keys = append(keys, capture.KeyRelatedActivity(parent))
 	}
-	return capture.StatementRecord{ID: id, Stored: stored, Raw: []byte(raw), Hash: fmt.Sprintf("%064x", n), Keys: keys}
+	return capture.StatementRecord{ID: id, Stored: stored, Raw: []byte(raw), Keys: keys}
 }

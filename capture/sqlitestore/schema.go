@@ -54,7 +54,7 @@ CREATE TABLE statements (
 	id          TEXT    NOT NULL UNIQUE,
 	stored      INTEGER NOT NULL,          -- unix nanoseconds, UTC
 	raw         BLOB    NOT NULL,
-	hash        TEXT    NOT NULL,
+	hash        TEXT    NOT NULL,          -- unused, written '' (statements are compared from raw)
 	ref_target  TEXT,                      -- NULL when the object is not a StatementRef
 	void_target TEXT,                      -- NULL unless the statement voids another
 	voided      INTEGER NOT NULL DEFAULT 0,

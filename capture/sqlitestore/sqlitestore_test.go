@@ -40,7 +40,7 @@ func rec(n, storedSec int, keys ...string) capture.StatementRecord {
 	id := fmt.Sprintf("%08x-0000-4000-8000-%012x", n, n)
 	return capture.StatementRecord{
 		ID: id, Stored: benchT0.Add(time.Duration(storedSec) * time.Second), Raw: []byte(`{"id":"` + id + `"}`),
-		Hash: "h", Keys: keys,
+		Keys: keys,
 	}
 }
 

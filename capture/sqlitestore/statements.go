@@ -270,7 +270,7 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, b capture.InsertBat
 		if err != nil {
 			return 0, false, err
 		}
-		rows = append(rows, first+int64(i), r.ID, stored, nonNilBytes(r.Raw), r.Hash, nullString(r.RefTarget), nullString(r.VoidTarget),
+		rows = append(rows, first+int64(i), r.ID, stored, nonNilBytes(r.Raw), "", nullString(r.RefTarget), nullString(r.VoidTarget),
 			voided[r.ID], r.Origin, jsonList(r.AttachSHA2), string(keys), jsonList(setList(r.ikeys)))
 		if len(rows) == cap(rows) {
 			if err := flush(); err != nil {
@@ -643,14 +643,14 @@ func (s *Store) keySets(ctx context.Context, tx *sql.Tx, query string, values []
 }
 
 // recordColumns are the statements columns that scanRecord reads, in order.
-const recordColumns = `s.seq, s.id, s.stored, s.raw, s.hash, s.ref_target, s.void_target, s.voided, s.origin, s.attach`
+const recordColumns = `s.seq, s.id, s.stored, s.raw, s.ref_target, s.void_target, s.voided, s.origin, s.attach`
 
 // scanRecord reads recordColumns, plus keys and ikeys when withKeys.
 func scanRecord(rows *sql.Rows, withKeys bool) (capture.StatementRecord, error) {
 	var r capture.StatementRecord
 	var stored int64
 	var ref, void, attach, keys, ikeys sql.NullString
-	dest := []any{&r.Seq, &r.ID, &stored, &r.Raw, &r.Hash, &ref, &void, &r.Voided, &r.Origin, &attach}
+	dest := []any{&r.Seq, &r.ID, &stored, &r.Raw, &ref, &void, &r.Voided, &r.Origin, &attach}
 	if withKeys {
 		dest = append(dest, &keys, &ikeys)
 	}

@@ -63,11 +63,11 @@ func testInsertAndFetchByID(t *testing.T, s capture.Store) {
 			t.Errorf("%s absent", want.ID)
 			continue
 		}
-		if r.ID != want.ID || !r.Stored.Equal(want.Stored) || r.Hash != want.Hash ||
+		if r.ID != want.ID || !r.Stored.Equal(want.Stored) ||
 			r.RefTarget != want.RefTarget || r.VoidTarget != want.VoidTarget || r.Origin != want.Origin || r.Voided {
-			t.Errorf("record %s = {ID %q Stored %v Hash %q Ref %q Void %q Origin %q Voided %v}, want {%q %v %q %q %q %q false}",
-				want.ID, r.ID, r.Stored, r.Hash, r.RefTarget, r.VoidTarget, r.Origin, r.Voided,
-				want.ID, want.Stored, want.Hash, want.RefTarget, want.VoidTarget, want.Origin)
+			t.Errorf("record %s = {ID %q Stored %v Ref %q Void %q Origin %q Voided %v}, want {%q %v %q %q %q false}",
+				want.ID, r.ID, r.Stored, r.RefTarget, r.VoidTarget, r.Origin, r.Voided,
+				want.ID, want.Stored, want.RefTarget, want.VoidTarget, want.Origin)
 		}
 		if !bytes.Equal(r.Raw, want.Raw) {
 			t.Errorf("record %s Raw = %s, want byte-identical %s", want.ID, r.Raw, want.Raw)
@@ -126,7 +126,7 @@ func testDuplicateIDFailsWholeBatch(t *testing.T, s capture.Store) {
 	lastBefore, _ := s.LastSeq(ctx(t))
 
 	dup := rec(1, capture.KeyVerb("other"))
-	dup.Hash = "different"
+	dup.Raw = []byte(`{"different":true}`)
 	bad := capture.InsertBatch{
 		Statements:  []capture.StatementRecord{rec(2, capture.KeyVerb("v")), dup, rec(3, capture.KeyVerb("v")), voidRec(4, id(1))},
 		Attachments: []capture.Attachment{{SHA2: "sha-new", ContentType: "text/plain", Content: []byte("x")}},
@@ -142,8 +142,8 @@ func testDuplicateIDFailsWholeBatch(t *testing.T, s capture.Store) {
 	if len(m) != 1 {
 		t.Errorf("after the failed batch %d records are stored, want only the first", len(m))
 	}
-	if r := m[id(1)]; r.Hash != "hash-1" || r.Voided {
-		t.Errorf("stored record changed by the failed batch: Hash %q Voided %v", r.Hash, r.Voided)
+	if r := m[id(1)]; !bytes.Equal(r.Raw, rec(1).Raw) || r.Voided {
+		t.Errorf("stored record changed by the failed batch: Raw %s Voided %v", r.Raw, r.Voided)
 	}
 	wantIDs(t, "query after failed batch", query(t, s, capture.StatementQuery{Keys: []string{capture.KeyVerb("v")}}), ids(1))
 	if last, _ := s.LastSeq(ctx(t)); last != lastBefore {
@@ -230,9 +230,9 @@ func testQueryWithoutKeys(t *testing.T, s capture.Store) {
 				}
 			}
 			if want.ID == "" || r.Seq <= 0 || !r.Stored.Equal(want.Stored) || !bytes.Equal(r.Raw, want.Raw) ||
-				r.Hash != want.Hash || r.Origin != want.Origin || r.Voided {
-				t.Errorf("query result %s = {Seq %d Stored %v Raw %s Hash %q Origin %q Voided %v}, want the stored fields",
-					r.ID, r.Seq, r.Stored, r.Raw, r.Hash, r.Origin, r.Voided)
+				r.Origin != want.Origin || r.Voided {
+				t.Errorf("query result %s = {Seq %d Stored %v Raw %s Origin %q Voided %v}, want the stored fields",
+					r.ID, r.Seq, r.Stored, r.Raw, r.Origin, r.Voided)
 			}
 		}
 	}

@@ -70,7 +70,6 @@ func rec(n int, keys ...string) capture.StatementRecord {
 		ID:     sid,
 		Stored: at(n),
 		Raw:    []byte(fmt.Sprintf(`{"id":%q,"n":%d,"verb":{"id":"http://example.com/v"}}`, sid, n)),
-		Hash:   fmt.Sprintf("hash-%d", n),
 		Keys:   keys,
 	}
 }

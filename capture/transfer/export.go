@@ -94,7 +94,7 @@ func Export(ctx context.Context, svc *capture.StatementService, p capture.Princi
 					return written, err
 				}
 				f.Rewrite(tree)
-				raw, _, _ = capture.EncodeStored(tree)
+				raw, _ = capture.EncodeStored(tree)
 				st = exportStatement{}
 				if err := json.Unmarshal(raw, &st); err != nil {
 					return written, capture.Internal(err, "a rewritten statement does not decode")

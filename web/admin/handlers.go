@@ -362,7 +362,7 @@ func (c *console) pseudonymized(raw []byte) ([]byte, error) {
 		return nil, err
 	}
 	c.cfg.Pseudonymize(st)
-	out, _, _ := capture.EncodeStored(st)
+	out, _ := capture.EncodeStored(st)
 	return out, nil
 }
 
