@@ -112,6 +112,7 @@ type prepared struct {
 	voidTarget      string
 	raw             []byte           // encoded with the placeholder where the stored time goes
 	storedAt        []int            // offsets in raw of the placeholder's quoted copies
+	attach          []string         // sha2 of the attachments it references whose parts came with it
 	defs            []ActivityRecord // activity definitions it carries (define scope only)
 	undefined       []string         // http(s) activity ids it names without a definition (only with an Undefined hook)
 }
@@ -178,6 +179,11 @@ func (s *StatementService) Write(ctx context.Context, req WriteRequest) ([]strin
 	for i := range items {
 		it := &items[i]
 		it.keys = MatchKeys(it.stmt)
+		for _, sha := range AttachmentSHA2s(it.stmt) { // each sha2 once
+			if _, ok := req.Attachments[sha]; ok {
+				it.attach = append(it.attach, sha)
+			}
+		}
 		if req.Principal.CanDefine() {
 			it.defs = ActivityDefinitions(it.stmt)
 		}
@@ -348,7 +354,11 @@ func (s *StatementService) commitJobs(jobs []*writeJob) error {
 	// paging with since= on stored times never has to split equal times.
 	at := now.Add(-time.Microsecond)
 
-	batch := InsertBatch{}
+	total := 0
+	for _, j := range jobs {
+		total += len(j.items)
+	}
+	batch := InsertBatch{Statements: make([]StatementRecord, 0, total)}
 	var activityIDs, undefined []string
 	undefinedSeen := map[string]bool{}
 	defs := map[string]json.RawMessage{}
@@ -370,16 +380,12 @@ func (s *StatementService) commitJobs(jobs []*writeJob) error {
 			for _, off := range it.storedAt {
 				copy(raw[off:off+len(storedLayout)], stamp)
 			}
-			var kept []string
-			for _, sha := range AttachmentSHA2s(it.stmt) {
-				if a, ok := j.req.Attachments[sha]; ok && !slices.Contains(kept, sha) {
-					kept = append(kept, sha)
-					needed[sha] = a
-				}
+			for _, sha := range it.attach {
+				needed[sha] = j.req.Attachments[sha]
 			}
 			batch.Statements = append(batch.Statements, StatementRecord{
 				ID: it.id, Stored: at, Raw: raw, Keys: it.keys,
-				RefTarget: it.refTarget, VoidTarget: it.voidTarget, AttachSHA2: kept, Origin: j.req.Origin,
+				RefTarget: it.refTarget, VoidTarget: it.voidTarget, AttachSHA2: it.attach, Origin: j.req.Origin,
 			})
 			for _, a := range it.defs {
 				if prev, ok := defs[a.ID]; ok {
@@ -472,6 +478,11 @@ func emptyDefinition(def json.RawMessage) bool {
 	def = bytes.TrimSpace(def)
 	if len(def) == 0 || string(def) == "null" {
 		return true
+	}
+	// Stored definitions are JSON objects: one has members unless only spaces separate
+	// its braces.
+	if len(def) >= 2 && def[0] == '{' && def[len(def)-1] == '}' {
+		return len(bytes.TrimSpace(def[1:len(def)-1])) == 0
 	}
 	var m map[string]json.RawMessage
 	return json.Unmarshal(def, &m) == nil && len(m) == 0
