@@ -50,6 +50,7 @@ func serve(ctx context.Context, c *cli, cfg config.Serve) error {
 		// never fails an allocation because of it.
 		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
+	debug.SetGCPercent(cfg.GCPercent)
 	store, err := openStore(ctx, cfg.Store, logger)
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ const (
 	FlagMaxBatch        = "max-batch"
 	FlagWriteBudget     = "write-budget"
 	FlagMemoryLimit     = "memory-limit"
+	FlagGCPercent       = "gc-percent"
 	FlagRateLimit       = "rate-limit"
 	FlagShutdownTimeout = "shutdown-timeout"
 	FlagEnrich          = "enrich"
@@ -70,6 +71,8 @@ func ServeSettings() []Setting {
 			Usage: "statement request bodies processed at once; more wait (bounds memory under load)"},
 		{Flag: FlagMemoryLimit, Env: "CAIRN_MEMORY_LIMIT", Default: "100MiB", Meta: "SIZE",
 			Usage: "soft limit of the Go heap and runtime (garbage is collected sooner as it nears); 0: none"},
+		{Flag: FlagGCPercent, Env: "CAIRN_GC_PERCENT", Default: fmt.Sprint(DefaultGCPercent), Meta: "N",
+			Usage: "collect garbage when the heap has grown by N% since the last collection, or sooner near --memory-limit; off: only near the limit"},
 		{Flag: FlagRateLimit, Env: "CAIRN_RATE_LIMIT", Default: "0", Meta: "N",
 			Usage: "average xAPI requests a second one credential may make, bursts of twice that; over it: 429 with Retry-After (0: no limit)"},
 		{Flag: FlagShutdownTimeout, Env: "CAIRN_SHUTDOWN_TIMEOUT", Default: DefaultShutdownTimeout.String(), Meta: "DURATION",
@@ -164,6 +167,7 @@ type Serve struct {
 	MaxBatch        int
 	WriteBudget     int     // bytes
 	MemoryLimit     int64   // bytes, the Go runtime's soft memory limit; 0: none
+	GCPercent       int     // the Go runtime's garbage collection target (GOGC); -1: off
 	RateLimit       float64 // requests a second per credential; 0: none
 	ShutdownTimeout time.Duration
 	Enrich          bool // fetch pages behind undefined http(s) activity ids
@@ -240,6 +244,10 @@ func BindServe(fs *flag.FlagSet) func(Env) (Serve, error) {
 		s.MaxBatch = parse(&p, values[FlagMaxBatch], func(s string) (int, error) { return ParsePositiveInt(s, maxMaxBatch) })
 		s.WriteBudget = parse(&p, values[FlagWriteBudget], ParseSize)
 		s.MemoryLimit = parse(&p, values[FlagMemoryLimit], ParseMemoryLimit)
+		s.GCPercent = parse(&p, values[FlagGCPercent], ParseGCPercent)
+		if s.GCPercent < 0 && s.MemoryLimit == 0 {
+			p.errs = append(p.errs, values[FlagGCPercent].Errorf("off needs a --memory-limit, else the heap grows without bound"))
+		}
 		s.RateLimit = parse(&p, values[FlagRateLimit], ParseRate)
 		s.ShutdownTimeout = parse(&p, values[FlagShutdownTimeout], ParseDuration)
 		s.Enrich = parse(&p, values[FlagEnrich], ParseBool)

@@ -50,6 +50,7 @@ func TestServePrecedence(t *testing.T) {
 		MaxBatch:        1000,
 		WriteBudget:     2 << 20,
 		MemoryLimit:     100 << 20,
+		GCPercent:       200,
 		ShutdownTimeout: 15 * time.Second,
 		Enrich:          true,
 		Timezone:        time.UTC,
@@ -73,7 +74,7 @@ func TestServePrecedence(t *testing.T) {
 				"CAIRN_ADDR": ":9000", "CAIRN_STORE": "mongodb://db:27017/cairn",
 				"CAIRN_BODY_LIMIT": "512KiB", "CAIRN_MAX_BATCH": "50", "CAIRN_LOG_LEVEL": "DEBUG",
 				"CAIRN_LOG_FORMAT": "json", "CAIRN_SHUTDOWN_TIMEOUT": "1m30s",
-				"CAIRN_BASE_URL": "https://lrs.example.com/", "CAIRN_MEMORY_LIMIT": "1GiB",
+				"CAIRN_BASE_URL": "https://lrs.example.com/", "CAIRN_MEMORY_LIMIT": "1GiB", "CAIRN_GC_PERCENT": "off",
 			},
 			edit: func(s *Serve) {
 				s.Addr = ":9000"
@@ -85,13 +86,14 @@ func TestServePrecedence(t *testing.T) {
 				s.ShutdownTimeout = 90 * time.Second
 				s.BaseURL = "https://lrs.example.com"
 				s.MemoryLimit = 1 << 30
+				s.GCPercent = -1
 			},
 		},
 		{
 			name: "flags over environment",
 			args: []string{"--addr", "127.0.0.1:7000", "--store=sqlite:/tmp/x.db", "--body-limit", "2048",
 				"--max-batch", "7", "--log-level", "error", "--log-format", "text", "--shutdown-timeout", "2s",
-				"--base-url", "http://lrs.test:7000", "--write-budget", "1MiB", "--rate-limit", "12.5", "--memory-limit", "0"},
+				"--base-url", "http://lrs.test:7000", "--write-budget", "1MiB", "--rate-limit", "12.5", "--memory-limit", "0", "--gc-percent", "100"},
 			env: map[string]string{
 				"CAIRN_ADDR": ":9000", "CAIRN_STORE": "mongodb://db:27017/cairn", "CAIRN_WRITE_BUDGET": "8MiB", "CAIRN_MEMORY_LIMIT": "1GiB",
 				"CAIRN_BODY_LIMIT": "1MiB", "CAIRN_MAX_BATCH": "50", "CAIRN_LOG_LEVEL": "debug",
@@ -104,6 +106,7 @@ func TestServePrecedence(t *testing.T) {
 				s.MaxBatch = 7
 				s.WriteBudget = 1 << 20
 				s.MemoryLimit = 0
+				s.GCPercent = 100
 				s.RateLimit = 12.5
 				s.LogLevel = slog.LevelError
 				s.ShutdownTimeout = 2 * time.Second
@@ -243,6 +246,12 @@ func TestServeErrors(t *testing.T) {
 			want: []string{`--body-limit: "2GiB" is out of range (want 1 byte to 1GiB)`}},
 		{name: "max batch not a number", args: []string{"--max-batch", "many"},
 			want: []string{`--max-batch: "many" is not a whole number`}},
+		{name: "gc percent too small", args: []string{"--gc-percent", "5"},
+			want: []string{`--gc-percent: 5 is out of range (want 25 to 10000, or off)`}},
+		{name: "gc percent not a number", env: map[string]string{"CAIRN_GC_PERCENT": "lots"},
+			want: []string{`CAIRN_GC_PERCENT: "lots" is not a whole number or off`}},
+		{name: "gc off without a memory limit", args: []string{"--gc-percent", "off", "--memory-limit", "0"},
+			want: []string{`--gc-percent: off needs a --memory-limit, else the heap grows without bound`}},
 		{name: "max batch zero", args: []string{"--max-batch", "0"},
 			want: []string{`--max-batch: 0 is out of range (want 1 to 1000000)`}},
 		{name: "log format", args: []string{"--log-format", "xml"},

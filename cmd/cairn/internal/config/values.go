@@ -289,6 +289,28 @@ func ParseMemoryLimit(s string) (int64, error) {
 	return n * factor, nil
 }
 
+// DefaultGCPercent is the default --gc-percent. Statement writes allocate much and keep
+// little (the write budget bounds what they hold), so collecting at 200% growth instead
+// of Go's 100% halves the collections; the memory limit still bounds the heap.
+const DefaultGCPercent = 200
+
+// ParseGCPercent parses a garbage collection target: "off" (-1), or a whole number of
+// percent from 25 to 10000.
+func ParseGCPercent(s string) (int, error) {
+	text := strings.TrimSpace(s)
+	if strings.EqualFold(text, "off") {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number or off", s)
+	}
+	if n < 25 || n > 10000 {
+		return 0, fmt.Errorf("%d is out of range (want 25 to 10000, or off)", n)
+	}
+	return n, nil
+}
+
 // ParsePositiveInt parses a whole number from 1 to max.
 func ParsePositiveInt(s string, max int) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
