@@ -19,7 +19,14 @@ import (
 type jsonParser struct {
 	data []byte
 	pos  int
-	path []any // the keys (string) and indexes (int) leading to the current value
+	path []pathStep // the keys and indexes leading to the current value
+}
+
+// pathStep is one step of a jsonParser's path: an object key, or an array index when
+// index >= 0. (A []any path would allocate for every key it boxes.)
+type pathStep struct {
+	key   string
+	index int
 }
 
 // decodeJSONTree parses one JSON value from body, keeping numbers as json.Number. It
@@ -49,17 +56,16 @@ func decodeJSONTree(body []byte) (any, error) {
 func (p *jsonParser) where() string {
 	var b strings.Builder
 	for _, seg := range p.path {
-		switch s := seg.(type) {
-		case string:
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(s)
-		case int:
+		if seg.index >= 0 {
 			b.WriteByte('[')
-			b.WriteString(strconv.Itoa(s))
+			b.WriteString(strconv.Itoa(seg.index))
 			b.WriteByte(']')
+			continue
 		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(seg.key)
 	}
 	if b.Len() == 0 {
 		return "body"
@@ -130,11 +136,11 @@ func (p *jsonParser) object() (any, error) {
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
 			return nil, p.fail("expected an object key")
 		}
-		key, err := p.str()
+		key, err := p.key()
 		if err != nil {
 			return nil, err
 		}
-		p.path = append(p.path, key)
+		p.path = append(p.path, pathStep{key: key, index: -1})
 		if _, dup := obj[key]; dup {
 			return nil, fmt.Errorf("%s: duplicate key", p.where())
 		}
@@ -179,7 +185,7 @@ func (p *jsonParser) array() (any, error) {
 	}
 	for i := 0; ; i++ {
 		p.space()
-		p.path = append(p.path, i)
+		p.path = append(p.path, pathStep{index: i})
 		v, err := p.value()
 		if err != nil {
 			return nil, err
@@ -200,6 +206,46 @@ func (p *jsonParser) array() (any, error) {
 			return nil, p.fail("expected ',' or ']'")
 		}
 	}
+}
+
+// statementKeys are the property names of xAPI 1.0.3 statements (Data 2.4, 2.5) and
+// common language tags: key returns these strings instead of allocating copies.
+var statementKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{
+		"id", "actor", "verb", "object", "result", "context", "timestamp", "stored", "authority", "version",
+		"attachments", "objectType", "name", "mbox", "mbox_sha1sum", "openid", "account", "homePage", "member",
+		"display", "definition", "description", "type", "moreInfo", "extensions", "interactionType",
+		"correctResponsesPattern", "choices", "scale", "source", "target", "steps", "score", "scaled", "raw",
+		"min", "max", "success", "completion", "response", "duration", "registration", "instructor", "team",
+		"contextActivities", "parent", "grouping", "category", "other", "revision", "platform", "language",
+		"statement", "usageType", "contentType", "length", "sha2", "fileUrl",
+		"en", "en-US", "en-GB", "de", "de-DE", "fr", "fr-FR", "es", "es-ES", "und",
+	} {
+		m[k] = k
+	}
+	return m
+}()
+
+// key reads an object key at p.pos (on its opening quote), as str does.
+func (p *jsonParser) key() (string, error) {
+	if end := bytesIndexQuoteOrEscape(p.data[p.pos+1:]); end >= 0 && p.data[p.pos+1+end] == '"' {
+		if k, ok := statementKeys[string(p.data[p.pos+1:p.pos+1+end])]; ok {
+			p.pos += end + 2
+			return k, nil
+		}
+	}
+	return p.str()
+}
+
+// bytesIndexQuoteOrEscape returns the index of the first quote or backslash in b, or -1.
+func bytesIndexQuoteOrEscape(b []byte) int {
+	for i, c := range b {
+		if c == '"' || c == '\\' {
+			return i
+		}
+	}
+	return -1
 }
 
 // str reads a string at p.pos (on its opening quote). Escapes follow RFC 8259; a lone

@@ -22,6 +22,8 @@ func TestDecodeJSONTree(t *testing.T) {
 		{in: `"\ude00\ud83d\ude00"`, want: "\ufffd😀"},
 		{in: `{"a":1,"a":2}`, err: "a: duplicate key"},
 		{in: `{"a":{"b":[{"c":1,"c":1}]}}`, err: "a.b[0].c: duplicate key"},
+		{in: `{"verb":{"id":1,"i\u0064":2}}`, err: "verb.id: duplicate key"},
+		{in: "{\"actor\":{\"mb\x01ox\":1}}", err: "actor: malformed JSON: control character in a string"},
 		{in: `{"a":01}`, err: "malformed JSON"},
 		{in: `{"a":1.}`, err: "bad number"},
 		{in: `{"a":-}`, err: "bad number"},
@@ -63,7 +65,7 @@ func TestDecodeJSONTree(t *testing.T) {
 // JSON and decodes to the same tree; valid JSON it rejects has a duplicate key or is
 // nested too deeply.
 func FuzzDecodeJSONTree(f *testing.F) {
-	for _, s := range []string{`{"a":[1,2,{"b":"c\u00e9"}]}`, `[]`, `"\ud83d\ude00"`, `{"a":1,"a":2}`, `-0.5e+7`, `[true,false,null]`} {
+	for _, s := range []string{`{"a":[1,2,{"b":"c\u00e9"}]}`, `[]`, `"\ud83d\ude00"`, `{"a":1,"a":2}`, `{"id":"x","i\u0064":"y","en-US":{"name":1}}`, `-0.5e+7`, `[true,false,null]`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

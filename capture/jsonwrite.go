@@ -67,6 +67,19 @@ func appendJSONObject(b []byte, m map[string]any) []byte {
 	return append(b, '}')
 }
 
+// AppendJSONStrings appends list as a JSON array of strings, escaped as appendJSON
+// escapes them; a nil list is written as [].
+func AppendJSONStrings(b []byte, list []string) []byte {
+	b = append(b, '[')
+	for i, s := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
 const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s as a JSON string: quotes, backslashes and control

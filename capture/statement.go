@@ -3,6 +3,7 @@ package capture
 import (
 	"fmt"
 	"mime"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -90,24 +91,17 @@ func typeRule(v any, want string) string {
 // checkKeys rejects properties outside allowed (Data 2.2.s4.b1.b7); keys are checked in
 // sorted order so the message is stable.
 func checkKeys(m map[string]any, path string, allowed ...string) error {
-	keys := make([]string, 0, len(m))
+	var unknown []string
 	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		ok := false
-		for _, a := range allowed {
-			if k == a {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return invalid(joinPath(path, k), "is not an allowed property")
+		if !slices.Contains(allowed, k) {
+			unknown = append(unknown, k)
 		}
 	}
-	return nil
+	if len(unknown) == 0 {
+		return nil
+	}
+	// The first in sorted order is reported, so that the message does not vary.
+	return invalid(joinPath(path, slices.Min(unknown)), "is not an allowed property")
 }
 
 func objectAt(m map[string]any, key, path string) (map[string]any, error) {

@@ -95,15 +95,13 @@ func BenchmarkRawSQLiteInsert(b *testing.B) {
 					if _, err := st.Exec(seq, r.ID, r.Stored.UnixNano(), r.Raw, "", string(keys)); err != nil {
 						b.Fatal(err)
 					}
-					flags := map[string]int{}
-					keyFlags(flags, r.Keys, nil)
-					for k, f := range flags {
-						kid, ok := kids[k]
+					for _, row := range appendKeyRows(nil, seq, r.Keys, nil) {
+						kid, ok := kids[row.key]
 						if !ok {
 							kid = int64(len(kids) + 1)
-							kids[k] = kid
+							kids[row.key] = kid
 						}
-						if _, err := sk.Exec(kid, seq, f); err != nil {
+						if _, err := sk.Exec(kid, seq, row.f); err != nil {
 							b.Fatal(err)
 						}
 					}

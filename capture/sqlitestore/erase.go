@@ -244,11 +244,9 @@ func (s *Store) storedRows(ctx context.Context, tx *sql.Tx, where string, values
 // dropKeyRows removes the stmt_keys rows of r (own and inherited keys) and records
 // their keys in touched.
 func (s *Store) dropKeyRows(ctx context.Context, tx *sql.Tx, r storedRow, touched map[string]bool) error {
-	flags := map[string]int{}
-	keyFlags(flags, r.keys, r.ikeys)
-	for k := range flags {
-		touched[k] = true
-		if _, err := s.txExec(ctx, tx, `DELETE FROM stmt_keys WHERE kid = (SELECT id FROM key_ids WHERE key = ?) AND seq = ?`, k, r.seq); err != nil {
+	for _, row := range appendKeyRows(nil, r.seq, r.keys, r.ikeys) {
+		touched[row.key] = true
+		if _, err := s.txExec(ctx, tx, `DELETE FROM stmt_keys WHERE kid = (SELECT id FROM key_ids WHERE key = ?) AND seq = ?`, row.key, r.seq); err != nil {
 			return err
 		}
 	}
@@ -257,13 +255,7 @@ func (s *Store) dropKeyRows(ctx context.Context, tx *sql.Tx, r storedRow, touche
 
 // addKeyRows inserts the stmt_keys rows of a statement at seq with keys and ikeys.
 func (s *Store) addKeyRows(ctx context.Context, tx *sql.Tx, seq int64, keys []string, ikeys map[string]bool, newKids map[string]int64) error {
-	flags := map[string]int{}
-	keyFlags(flags, keys, ikeys)
-	rows := make([]keyRow, 0, len(flags))
-	for k, f := range flags {
-		rows = append(rows, keyRow{key: k, seq: seq, f: f})
-	}
-	return s.insertKeyRows(ctx, tx, rows, newKids)
+	return s.insertKeyRows(ctx, tx, appendKeyRows(nil, seq, keys, ikeys), newKids)
 }
 
 // reinherit computes anew the inherited keys of the statements that target changed

@@ -58,17 +58,27 @@ func keyRole(k string) (string, int) {
 	return k, roleOnly
 }
 
-// keyFlags adds the rows of a statement with own keys and inherited keys to flags,
-// by stmt_keys key.
-func keyFlags(flags map[string]int, keys []string, inherited map[string]bool) {
-	for _, k := range keys {
+// appendKeyRows appends the stmt_keys rows of the statement at seq with own keys and
+// inherited keys to rows: one row per stmt_keys key, its role bits ORed.
+func appendKeyRows(rows []keyRow, seq int64, keys []string, inherited map[string]bool) []keyRow {
+	start := len(rows)
+	add := func(k string, shift int) {
 		ck, role := keyRole(k)
-		flags[ck] |= role
+		for j := start; j < len(rows); j++ { // a statement has a few keys: no map
+			if rows[j].key == ck {
+				rows[j].f |= role << shift
+				return
+			}
+		}
+		rows = append(rows, keyRow{key: ck, seq: seq, f: role << shift})
+	}
+	for _, k := range keys {
+		add(k, 0)
 	}
 	for k := range inherited {
-		ck, role := keyRole(k)
-		flags[ck] |= role << inheritedShift
+		add(k, inheritedShift)
 	}
+	return rows
 }
 
 // Rows per multi-row INSERT; SQLite binds at most 32766 parameters per statement.
@@ -266,10 +276,7 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, b capture.InsertBat
 			stillMonotonic = false
 		}
 		lastStored = stored
-		keys, err := json.Marshal(nonNil(r.Keys))
-		if err != nil {
-			return 0, false, err
-		}
+		keys := capture.AppendJSONStrings(make([]byte, 0, 512), r.Keys)
 		rows = append(rows, first+int64(i), r.ID, stored, nonNilBytes(r.Raw), "", nullString(r.RefTarget), nullString(r.VoidTarget),
 			voided[r.ID], r.Origin, jsonList(r.AttachSHA2), string(keys), jsonList(setList(r.ikeys)))
 		if len(rows) == cap(rows) {
@@ -291,12 +298,7 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, b capture.InsertBat
 	// Key rows of the new records.
 	var keyRows []keyRow
 	for i, r := range recs {
-		seq := first + int64(i)
-		flags := map[string]int{}
-		keyFlags(flags, r.Keys, r.ikeys)
-		for k, f := range flags {
-			keyRows = append(keyRows, keyRow{key: k, seq: seq, f: f})
-		}
+		keyRows = appendKeyRows(keyRows, first+int64(i), r.Keys, r.ikeys)
 	}
 	if err := s.insertKeyRows(ctx, tx, keyRows, newKids); err != nil {
 		return 0, false, err
@@ -511,11 +513,7 @@ func (s *Store) propagate(ctx context.Context, tx *sql.Tx, recs []*pending, awai
 			if _, err := s.txExec(ctx, tx, `UPDATE statements SET ikeys = ? WHERE seq = ?`, jsonList(setList(ref.set.ikeys)), ref.set.seq); err != nil {
 				return err
 			}
-			flags := map[string]int{}
-			keyFlags(flags, nil, ref.set.ikeys)
-			for k, f := range flags {
-				rows = append(rows, keyRow{key: k, seq: ref.set.seq, f: f})
-			}
+			rows = appendKeyRows(rows, ref.set.seq, nil, ref.set.ikeys)
 			changed[ref.id] = ref.set
 			frontier = append(frontier, ref.id)
 		}
@@ -1020,8 +1018,7 @@ func jsonList(list []string) any {
 	if len(list) == 0 {
 		return nil
 	}
-	b, _ := json.Marshal(list)
-	return string(b)
+	return string(capture.AppendJSONStrings(nil, list))
 }
 
 // decodeList decodes a JSON array of strings; "" is an empty list.
