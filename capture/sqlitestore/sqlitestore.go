@@ -8,8 +8,8 @@
 // power loss or kernel crash may lose the last transactions (never corrupt the
 // database). synchronous=FULL would sync every commit: one fsync took about 3 ms on
 // the machine this was measured on, which would cap single-statement writes near
-// 300/s instead of several thousand. The log is checkpointed every 10,000 pages
-// (about 40 MB), which keeps checkpoint work off most commits.
+// 300/s instead of several thousand. The log is checkpointed in the background, on a
+// connection of its own, so that no commit waits for a checkpoint (checkpoint.go).
 //
 // Layout and query plans: see the schema in schema.go. Every statement query walks
 // one index in seq order and stops after the requested number of rows.
@@ -47,6 +47,7 @@ type Store struct {
 	logger *slog.Logger
 	w      *sql.DB // exactly one connection: every write
 	r      *sql.DB // read-only connections
+	ckpt   *checkpointer
 
 	wmu    sync.Mutex // serialises write transactions and guards the fields below
 	wstmts map[string]*sql.Stmt
@@ -109,7 +110,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	// database (925 MiB at 1M statements) instead of staying bounded.
 	common := "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(memory)&_pragma=mmap_size(0)"
 	w, err := sql.Open("sqlite", base+"?_txlock=immediate&_pragma=synchronous(normal)"+
-		"&_pragma=cache_size(-16384)&_pragma=journal_size_limit(67108864)&_pragma=wal_autocheckpoint(10000)&_pragma=secure_delete(1)"+common)
+		"&_pragma=cache_size(-16384)&_pragma=journal_size_limit(67108864)&_pragma=wal_autocheckpoint(0)&_pragma=secure_delete(1)"+common)
 	if err != nil {
 		return nil, capture.Internal(err, "open store")
 	}
@@ -135,6 +136,16 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		s.Close()
 		return nil, capture.Internal(err, "open store for reading")
 	}
+	// The checkpointer's connection only checkpoints (checkpoint.go).
+	c, err := sql.Open("sqlite", base+"?_pragma=busy_timeout(10000)&_pragma=synchronous(normal)&_pragma=mmap_size(0)")
+	if err != nil {
+		s.Close()
+		return nil, capture.Internal(err, "open store")
+	}
+	c.SetMaxOpenConns(1)
+	c.SetMaxIdleConns(1)
+	c.SetConnMaxIdleTime(0)
+	s.ckpt = startCheckpointer(c, logger, checkpointEvery, maxLogPages)
 	logger.Info("sqlite store open", "path", abs, "last_seq", s.lastSeq.Load())
 	return s, nil
 }
@@ -204,6 +215,9 @@ func (s *Store) loadDangling(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
+		if s.ckpt != nil {
+			errs = append(errs, s.ckpt.close())
+		}
 		if s.r != nil {
 			s.rmu.Lock()
 			for _, st := range s.rstmts {
