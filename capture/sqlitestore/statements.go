@@ -296,7 +296,7 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, b capture.InsertBat
 	}
 
 	// Key rows of the new records.
-	var keyRows []keyRow
+	keyRows := make([]keyRow, 0, 6*len(recs)) // a typical statement has 5 or 6
 	for i, r := range recs {
 		keyRows = appendKeyRows(keyRows, first+int64(i), r.Keys, r.ikeys)
 	}
