@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,14 +16,19 @@ import (
 // with a connection of its own runs passive checkpoints in the background: they never
 // block the writer, which goes on appending to the log while they copy. Durability is
 // unchanged: a commit is in the log, which recovery replays, either way.
-const (
+//
+// A passive checkpoint never restarts the log: the writer starts it again from the
+// beginning only when it begins a transaction with every page copied and no reader on
+// the log, which steady writes seldom allow, so the log would grow without end. When
+// a passive checkpoint finds the log over maxLogPages, the writer itself runs a
+// RESTART checkpoint after its next commit (restartLogIfLong): it copies the few pages
+// passive checkpoints left, waits for readers of older pages, and its next commit
+// starts the log over, overwriting the file from its beginning.
+var (
 	// checkpointEvery is how often the checkpointer looks for log pages to copy.
 	checkpointEvery = 250 * time.Millisecond
-	// maxLogPages bounds the log (4 KiB pages): when passive checkpoints leave more
-	// uncopied, because writes outpace them or readers hold old pages, the
-	// checkpointer runs a RESTART checkpoint, which waits for the writer and the
-	// readers and lets the next commit start the log from its beginning.
-	maxLogPages = 1 << 16
+	// maxLogPages bounds the log, in 4 KiB pages (64 MiB).
+	maxLogPages = 1 << 14
 )
 
 // checkpointer runs checkpoints on its own connection until stopped.
@@ -31,6 +37,7 @@ type checkpointer struct {
 	logger   *slog.Logger
 	every    time.Duration
 	maxPages int
+	long     atomic.Bool // the last passive checkpoint found the log over maxPages
 	stop     chan struct{}
 	done     chan struct{}
 }
@@ -57,24 +64,38 @@ func (c *checkpointer) run() {
 	}
 }
 
-// checkpoint runs one passive checkpoint, and a RESTART one when the log holds more
-// than maxPages uncopied pages after it. It returns the log's pages and how many of
-// them are in the database file.
+// checkpoint runs one passive checkpoint and notes whether the log is over maxPages.
+// It returns the log's pages and how many of them are in the database file.
 func (c *checkpointer) checkpoint(ctx context.Context) (logPages, copied int, err error) {
 	var busy int
 	if err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logPages, &copied); err != nil {
 		return 0, 0, err
 	}
-	if logPages-copied <= c.maxPages {
-		return logPages, copied, nil
+	if logPages > c.maxPages {
+		c.long.Store(true)
+	}
+	return logPages, copied, nil
+}
+
+// restartLogIfLong runs a RESTART checkpoint on the writer's connection when the
+// checkpointer last found the log over its bound. The caller holds wmu and has no
+// transaction open. A failure is logged: the next commit tries again.
+func (s *Store) restartLogIfLong() {
+	if s.ckpt == nil || !s.ckpt.long.Swap(false) {
+		return
 	}
 	start := time.Now()
-	if err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &logPages, &copied); err != nil {
-		return 0, 0, err
+	var busy, logPages, copied int
+	if err := s.w.QueryRow(`PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &logPages, &copied); err != nil {
+		s.ckpt.long.Store(true)
+		s.logger.Warn("cannot restart the write-ahead log; the next commit retries", "err", err)
+		return
 	}
-	c.logger.Info("write-ahead log over its bound: checkpointed with writes held",
-		"log_pages", logPages, "copied", copied, "busy", busy == 1, "took", time.Since(start).Round(time.Millisecond))
-	return logPages, copied, nil
+	if busy == 1 { // a reader held old pages past the busy timeout
+		s.ckpt.long.Store(true)
+	}
+	s.logger.Debug("write-ahead log restarted", "log_pages", logPages, "copied", copied, "busy", busy == 1,
+		"took", time.Since(start).Round(time.Millisecond))
 }
 
 // close stops the checkpointer and closes its connection. A repeat call panics.

@@ -27,8 +27,8 @@ func insertRealistic(t *testing.T, s *Store, prefix string, n int) {
 }
 
 // TestBackgroundCheckpoint: commits leave the checkpoint to the checkpointer, which
-// copies the whole log into the database file soon after writes stop, and a
-// checkpointer whose bound the log exceeds copies all of it at once.
+// copies the log into the database file soon after writes, and notes when the log is
+// over its bound.
 func TestBackgroundCheckpoint(t *testing.T) {
 	s := openTemp(t)
 	var auto int
@@ -38,7 +38,8 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	insertRealistic(t, s, "0", 3000)
 
 	// A second checkpointer on the same file with a bound of one page and no ticks:
-	// its first call finds the log over the bound and copies all of it.
+	// its passive checkpoint copies the whole log (nothing writes meanwhile) and finds
+	// the log over its bound.
 	db, err := sql.Open("sqlite", "file:"+s.path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
@@ -51,8 +52,9 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if logPages == 0 || copied != logPages {
-		t.Fatalf("over the bound: log %d pages, %d copied; want all of a non-empty log copied", logPages, copied)
+	if logPages == 0 || copied != logPages || !forced.long.Load() {
+		t.Fatalf("log %d pages, %d copied, over the bound %v; want all of a non-empty log copied and over the bound",
+			logPages, copied, forced.long.Load())
 	}
 
 	// The store's own checkpointer copies a later batch into the database file, which
@@ -79,5 +81,26 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	}
 	if n, err := s.LastSeq(t.Context()); err != nil || n != 7000 {
 		t.Fatalf("LastSeq = %d (%v), want 7000", n, err)
+	}
+}
+
+// TestCheckpointBoundsLog: under steady writes, the log file stays near its bound
+// instead of growing with everything written.
+func TestCheckpointBoundsLog(t *testing.T) {
+	every, pages := checkpointEvery, maxLogPages
+	checkpointEvery, maxLogPages = 5*time.Millisecond, 256 // 1 MiB
+	t.Cleanup(func() { checkpointEvery, maxLogPages = every, pages })
+	s := openTemp(t)
+	insertRealistic(t, s, "0", 20000) // about 100 MiB of log pages without restarts
+	fi, err := os.Stat(s.path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > 32<<20 { // 142 MiB without restarts
+		t.Fatalf("log file is %d MiB after 20,000 statements with a 1 MiB bound", fi.Size()>>20)
+	}
+	t.Logf("log file %d KiB after 20,000 statements with a 1 MiB bound", fi.Size()>>10)
+	if n, err := s.LastSeq(t.Context()); err != nil || n != 20000 {
+		t.Fatalf("LastSeq = %d (%v), want 20000", n, err)
 	}
 }

@@ -186,6 +186,7 @@ func (s *Store) writeTxThen(ctx context.Context, op string, fn func(tx *sql.Tx) 
 	if err := tx.Commit(); err != nil {
 		return internal(err, op)
 	}
+	s.restartLogIfLong()
 	if committed != nil {
 		committed()
 	}

@@ -133,6 +133,7 @@ func (s *Store) InsertStatements(ctx context.Context, b capture.InsertBatch) err
 	if err := tx.Commit(); err != nil {
 		return internal(err, "commit statements")
 	}
+	s.restartLogIfLong()
 	s.acts.written(b.Activities)
 	if len(s.kids)+len(newKids) > maxCachedKeys {
 		clear(s.kids)
