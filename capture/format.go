@@ -34,10 +34,7 @@ func ActivityDefinitions(s Statement) []ActivityRecord {
 		if !ok {
 			return
 		}
-		raw, err := json.Marshal(def)
-		if err != nil {
-			return
-		}
+		raw := marshalTree(def)
 		if old, seen := defs[id]; seen {
 			defs[id] = MergeActivityDefinition(old, raw)
 			return
@@ -162,11 +159,7 @@ func mergeComponents(old, newer any) any {
 }
 
 func marshalTree(v any) json.RawMessage {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	return raw
+	return appendJSON(nil, v)
 }
 
 // StatementIDsOnly returns a copy of s reduced to identifiers (format=ids, xAPI 1.0.3
