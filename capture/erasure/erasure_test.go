@@ -262,10 +262,24 @@ func runErasure(t *testing.T, s fullStore) {
 	mgr.Start(ctx)
 	// Generous: on FerretDB under a loaded machine the pushers' first lease and batch
 	// can take several seconds.
+	// Delivered means acknowledged: the pusher moves its cursor after the partner's
+	// answer, which the recall reads, so wait for the cursors too.
+	last, err := s.LastSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pushedAll := func() bool {
+		for _, name := range []string{"told", "quiet"} {
+			if st, err := s.JobState(ctx, name, federation.Push); err != nil || st.PushSeq < last {
+				return false
+			}
+		}
+		return true
+	}
 	deadline := time.Now().Add(60 * time.Second)
-	for voidP.count() < 8 || quietP.count() < 8 {
+	for voidP.count() < 8 || quietP.count() < 8 || !pushedAll() {
 		if time.Now().After(deadline) {
-			t.Fatalf("partners got %d and %d statements, want 8 each", voidP.count(), quietP.count())
+			t.Fatalf("partners got %d and %d statements, want 8 each (all acknowledged: %v)", voidP.count(), quietP.count(), pushedAll())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

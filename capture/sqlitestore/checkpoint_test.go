@@ -89,19 +89,22 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	}
 }
 
-// TestCheckpointBoundsLog: under steady writes, the log file stays near its bound
-// instead of growing with everything written.
+// TestCheckpointBoundsLog: under steady writes, with the checkpointer ticking beside
+// them, the log file stays near its bound instead of growing with everything written:
+// passive checkpoints alone seldom let the writer start the log over (142 MiB after
+// these 20,000 statements without the writer's RESTART; about 7 MiB with it, 33 MiB
+// seen on a loaded machine).
 func TestCheckpointBoundsLog(t *testing.T) {
 	every, pages := checkpointEvery, maxLogPages
 	checkpointEvery, maxLogPages = 5*time.Millisecond, 256 // 1 MiB
 	t.Cleanup(func() { checkpointEvery, maxLogPages = every, pages })
 	s := openTemp(t)
-	insertRealistic(t, s, "0", 20000) // about 100 MiB of log pages without restarts
+	insertRealistic(t, s, "0", 20000)
 	fi, err := os.Stat(s.path + "-wal")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi.Size() > 32<<20 { // 142 MiB without restarts
+	if fi.Size() > 70<<20 {
 		t.Fatalf("log file is %d MiB after 20,000 statements with a 1 MiB bound", fi.Size()>>20)
 	}
 	t.Logf("log file %d KiB after 20,000 statements with a 1 MiB bound", fi.Size()>>10)
