@@ -31,14 +31,7 @@ func appendJSON(b []byte, v any) []byte {
 	case Statement:
 		return appendJSONObject(b, t)
 	case []any:
-		b = append(b, '[')
-		for i, e := range t {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSON(b, e)
-		}
-		return append(b, ']')
+		return appendJSONArray(b, t, appendJSON)
 	default:
 		raw, err := json.Marshal(v)
 		if err != nil {
@@ -70,12 +63,17 @@ func appendJSONObject(b []byte, m map[string]any) []byte {
 // AppendJSONStrings appends list as a JSON array of strings, escaped as appendJSON
 // escapes them; a nil list is written as [].
 func AppendJSONStrings(b []byte, list []string) []byte {
+	return appendJSONArray(b, list, appendJSONString)
+}
+
+// appendJSONArray appends list as a JSON array whose elements elem writes.
+func appendJSONArray[T any](b []byte, list []T, elem func([]byte, T) []byte) []byte {
 	b = append(b, '[')
-	for i, s := range list {
+	for i, e := range list {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, s)
+		b = elem(b, e)
 	}
 	return append(b, ']')
 }
