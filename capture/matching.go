@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,8 +25,8 @@ import (
 //
 // Parts that are missing or malformed contribute nothing.
 func MatchKeys(s Statement) []string {
-	set := map[string]bool{}
-	add := func(k string) { set[k] = true }
+	keys := make([]string, 0, 12) // a typical statement has 8; sorted and deduplicated below
+	add := func(k string) { keys = append(keys, k) }
 	m := map[string]any(s)
 
 	for _, k := range agentKeys(m["actor"]) {
@@ -67,12 +68,8 @@ func MatchKeys(s Statement) []string {
 			add(KeyRelatedAgent(k))
 		}
 	}
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
 // relatedKeys adds the related-agent, related-activity and registration keys of a

@@ -39,23 +39,34 @@ const (
 // statement, as do an activity's activity and related-activity keys; every other key
 // is kept under itself.
 func keyRole(k string) (string, int) {
+	base, value, role := keyRoleParts(k)
+	if base == "" {
+		return value, role
+	}
+	return base + value, role
+}
+
+// keyRoleParts is keyRole with the stmt_keys key in two parts, base + value, so that
+// callers can compare it without building it; base is "" when k is kept under itself
+// (value is then k).
+func keyRoleParts(k string) (base, value string, role int) {
 	prefix, value, ok := strings.Cut(k, "|")
 	if !ok {
-		return k, roleOnly
+		return "", k, roleOnly
 	}
 	switch prefix + "|" {
 	case capture.KeyAgent(""):
-		return k, roleAgent
+		return "", k, roleAgent
 	case capture.KeyRelatedAgent(""):
-		return capture.KeyAgent(value), roleRelatedAgent
+		return capture.KeyAgent(""), value, roleRelatedAgent
 	case capture.KeyAuthority(""):
-		return capture.KeyAgent(value), roleAuthority
+		return capture.KeyAgent(""), value, roleAuthority
 	case capture.KeyActivity(""):
-		return k, roleActivity
+		return "", k, roleActivity
 	case capture.KeyRelatedActivity(""):
-		return capture.KeyActivity(value), roleRelatedActivity
+		return capture.KeyActivity(""), value, roleRelatedActivity
 	}
-	return k, roleOnly
+	return "", k, roleOnly
 }
 
 // appendKeyRows appends the stmt_keys rows of the statement at seq with own keys and
@@ -63,12 +74,16 @@ func keyRole(k string) (string, int) {
 func appendKeyRows(rows []keyRow, seq int64, keys []string, inherited map[string]bool) []keyRow {
 	start := len(rows)
 	add := func(k string, shift int) {
-		ck, role := keyRole(k)
+		base, value, role := keyRoleParts(k)
 		for j := start; j < len(rows); j++ { // a statement has a few keys: no map
-			if rows[j].key == ck {
+			if r := rows[j].key; len(r) == len(base)+len(value) && r[:len(base)] == base && r[len(base):] == value {
 				rows[j].f |= role << shift
 				return
 			}
+		}
+		ck := value
+		if base != "" {
+			ck = base + value // the agent or activity row is usually there already
 		}
 		rows = append(rows, keyRow{key: ck, seq: seq, f: role << shift})
 	}
