@@ -38,14 +38,7 @@ func setupCredentialsCreate(c *cli, fs *flag.FlagSet) func(context.Context, []st
 	scopes := fs.String("scopes", "", "`SCOPES` separated by commas (required), from: "+strings.Join(capture.KnownScopes, ", "))
 	trusted := fs.Bool("trusted", false, "keep the authority a statement carries instead of setting the credential's own")
 	asJSON := fs.Bool("json", false, `print exactly {"key":"…","secret":"…"}`)
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Common) error {
 		if strings.TrimSpace(*name) == "" {
 			return usageErrorf("--name is required")
 		}
@@ -73,7 +66,7 @@ func setupCredentialsCreate(c *cli, fs *flag.FlagSet) func(context.Context, []st
 			fmt.Fprintln(c.stdout, "Keep the secret now: it cannot be shown again. Use key and secret as HTTP Basic username and password.")
 			return nil
 		})
-	}
+	})
 }
 
 // credentialJSON is one credential in `credentials list --json`; times are RFC 3339
@@ -109,14 +102,7 @@ func optionalTime(t time.Time) *time.Time {
 func setupCredentialsList(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 	load := config.BindCommon(fs)
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Common) error {
 		return withCredentials(ctx, c, cfg, func(svc *capture.CredentialService) error {
 			creds, err := svc.List(ctx)
 			if err != nil {
@@ -154,7 +140,7 @@ func setupCredentialsList(c *cli, fs *flag.FlagSet) func(context.Context, []stri
 			}
 			return tw.Flush()
 		})
-	}
+	})
 }
 
 func formatTime(t time.Time, zero string) string {
@@ -166,15 +152,7 @@ func formatTime(t time.Time, zero string) string {
 
 func setupCredentialsRevoke(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 	load := config.BindCommon(fs)
-	return func(ctx context.Context, args []string) error {
-		if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
-			return usageErrorf("want exactly one KEY (see 'cairn credentials list')")
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
-		key := strings.TrimSpace(args[0])
+	return oneArg(c, "KEY (see 'cairn credentials list')", load, func(ctx context.Context, cfg config.Common, key string) error {
 		return withCredentials(ctx, c, cfg, func(svc *capture.CredentialService) error {
 			if err := svc.Revoke(ctx, key); err != nil {
 				if capture.ErrorCode(err) == capture.CodeNotFound {
@@ -185,5 +163,5 @@ func setupCredentialsRevoke(c *cli, fs *flag.FlagSet) func(context.Context, []st
 			fmt.Fprintf(c.stdout, "Revoked credential %s.\n", key)
 			return nil
 		})
-	}
+	})
 }

@@ -19,14 +19,7 @@ func setupExtensionConnectCode(c *cli, fs *flag.FlagSet) func(context.Context, [
 	name := fs.String("name", "", "`NAME` of the person (the actor's name)")
 	ttl := fs.Duration("ttl", 15*time.Minute, "how long the code stays valid (at most 24h)")
 	asJSON := fs.Bool("json", false, `print exactly {"code":"…","expires":"…"}`)
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Common) error {
 		if strings.TrimSpace(*email) == "" {
 			return usageErrorf("--email is required")
 		}
@@ -49,5 +42,5 @@ func setupExtensionConnectCode(c *cli, fs *flag.FlagSet) func(context.Context, [
 			fmt.Fprintln(c.stdout, "Paste it with this Cairn's URL into the browser extension's options and press Connect.")
 			return nil
 		})
-	}
+	})
 }

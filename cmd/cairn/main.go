@@ -129,6 +129,38 @@ func usageErrorf(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
+// noArgs returns a command that takes no positional argument: it loads the settings
+// with load and runs fn with them. An argument or a bad setting is a usage error.
+func noArgs[C any](c *cli, load func(config.Env) (C, error), fn func(context.Context, C) error) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usageErrorf("unexpected argument %q", args[0])
+		}
+		cfg, err := load(c.env)
+		if err != nil {
+			return usageError{err}
+		}
+		return fn(ctx, cfg)
+	}
+}
+
+// oneArg returns a command that takes exactly one non-blank positional argument (what
+// names it in the usage error): it loads the settings with load and runs
+// fn with them and the trimmed argument. Any other argument count or a bad setting is
+// a usage error.
+func oneArg[C any](c *cli, what string, load func(config.Env) (C, error), fn func(context.Context, C, string) error) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
+			return usageErrorf("want exactly one %s", what)
+		}
+		cfg, err := load(c.env)
+		if err != nil {
+			return usageError{err}
+		}
+		return fn(ctx, cfg, strings.TrimSpace(args[0]))
+	}
+}
+
 // run executes the command line args and returns the exit status.
 func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) int {
 	c := &cli{env: env, stdout: stdout, stderr: stderr}

@@ -100,14 +100,6 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
-// oneName checks that args is exactly one NAME (or ID).
-func oneName(args []string, what string) (string, error) {
-	if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
-		return "", usageErrorf("want exactly one %s", what)
-	}
-	return strings.TrimSpace(args[0]), nil
-}
-
 func setupPartnerAdd(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 	load := config.BindPartners(fs)
 	var p federation.Partner
@@ -132,14 +124,7 @@ func setupPartnerAdd(c *cli, fs *flag.FlagSet) func(context.Context, []string) e
 	fs.Var((*listFlag)(&p.Filter.Platforms), "platforms", "push only statements whose context.platform is one of these `NAMES`")
 	fs.StringVar(&p.InboundKey, "inbound-key", "", "`KEY` of the Cairn credential this partner pushes with: its statements are never pushed back")
 	fs.BoolVar(&p.Paused, "paused", false, "add the partner paused")
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Partners) error {
 		p.Direction, p.Privacy = federation.Direction(*direction), federation.Privacy(*privacy)
 		p.Erasure = federation.ErasureNotice(*erasure)
 		return withPartners(ctx, c, cfg, func(svc *federation.Partners, _ *federation.Manager) error {
@@ -154,20 +139,13 @@ func setupPartnerAdd(c *cli, fs *flag.FlagSet) func(context.Context, []string) e
 			fmt.Fprintf(c.stdout, "Check it with: cairn partner test %s\n", added.Name)
 			return nil
 		})
-	}
+	})
 }
 
 func setupPartnerList(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 	load := config.BindPartners(fs)
 	asJSON := fs.Bool("json", false, "print a JSON array of partners with their state and figures")
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Partners) error {
 		return withPartners(ctx, c, cfg, func(_ *federation.Partners, mgr *federation.Manager) error {
 			all, err := mgr.StatusAll(ctx)
 			if err != nil {
@@ -194,7 +172,7 @@ func setupPartnerList(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 			}
 			return tw.Flush()
 		})
-	}
+	})
 }
 
 func orDash(s string) string {
@@ -219,15 +197,7 @@ func writeJSON(w io.Writer, v any) error {
 
 func setupPartnerShow(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 	load := config.BindPartners(fs)
-	return func(ctx context.Context, args []string) error {
-		name, err := oneName(args, "NAME (see 'cairn partner list')")
-		if err != nil {
-			return err
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return oneArg(c, "NAME (see 'cairn partner list')", load, func(ctx context.Context, cfg config.Partners, name string) error {
 		return withPartners(ctx, c, cfg, func(_ *federation.Partners, mgr *federation.Manager) error {
 			s, err := mgr.Status(ctx, name)
 			if err != nil {
@@ -235,7 +205,7 @@ func setupPartnerShow(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 			}
 			return writeJSON(c.stdout, s)
 		})
-	}
+	})
 }
 
 func notFoundPartner(err error, name string) error {
@@ -249,19 +219,11 @@ func notFoundPartner(err error, name string) error {
 func setupPartnerAction(act func(ctx context.Context, c *cli, svc *federation.Partners, mgr *federation.Manager, name string) error) func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 	return func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 		load := config.BindPartners(fs)
-		return func(ctx context.Context, args []string) error {
-			name, err := oneName(args, "NAME (see 'cairn partner list')")
-			if err != nil {
-				return err
-			}
-			cfg, err := load(c.env)
-			if err != nil {
-				return usageError{err}
-			}
+		return oneArg(c, "NAME (see 'cairn partner list')", load, func(ctx context.Context, cfg config.Partners, name string) error {
 			return withPartners(ctx, c, cfg, func(svc *federation.Partners, mgr *federation.Manager) error {
 				return notFoundPartner(act(ctx, c, svc, mgr, name), name)
 			})
-		}
+		})
 	}
 }
 
@@ -314,14 +276,7 @@ func setupDeadLettersList(c *cli, fs *flag.FlagSet) func(context.Context, []stri
 	load := config.BindPartners(fs)
 	partner := fs.String("partner", "", "only the letters of partner `NAME`")
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Partners) error {
 		return withPartners(ctx, c, cfg, func(svc *federation.Partners, _ *federation.Manager) error {
 			letters, err := svc.Store().DeadLetters(ctx, *partner, 0)
 			if err != nil {
@@ -341,22 +296,14 @@ func setupDeadLettersList(c *cli, fs *flag.FlagSet) func(context.Context, []stri
 			}
 			return tw.Flush()
 		})
-	}
+	})
 }
 
 // setupLetterAction makes the dead-letter commands that take one ID.
 func setupLetterAction(act func(ctx context.Context, c *cli, svc *federation.Partners, mgr *federation.Manager, id string) error) func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 	return func(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 		load := config.BindPartners(fs)
-		return func(ctx context.Context, args []string) error {
-			id, err := oneName(args, "dead letter ID (see 'cairn partner deadletters list')")
-			if err != nil {
-				return err
-			}
-			cfg, err := load(c.env)
-			if err != nil {
-				return usageError{err}
-			}
+		return oneArg(c, "dead letter ID (see 'cairn partner deadletters list')", load, func(ctx context.Context, cfg config.Partners, id string) error {
 			return withPartners(ctx, c, cfg, func(svc *federation.Partners, mgr *federation.Manager) error {
 				err := act(ctx, c, svc, mgr, id)
 				if capture.ErrorCode(err) == capture.CodeNotFound {
@@ -364,7 +311,7 @@ func setupLetterAction(act func(ctx context.Context, c *cli, svc *federation.Par
 				}
 				return serviceError(err)
 			})
-		}
+		})
 	}
 }
 

@@ -81,14 +81,7 @@ func setupPeopleErase(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 	reason := fs.String("reason", "", "`TEXT`: why, e.g. a ticket number (required; the person's identifiers are blanked out)")
 	yes := fs.Bool("yes", false, "do not ask for confirmation")
 	asJSON := fs.Bool("json", false, "print the audit record as JSON")
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.People) error {
 		req := erasure.Request{RequestedBy: *by, Reason: *reason}
 		for _, a := range agents {
 			req.Agents = append(req.Agents, json.RawMessage(a))
@@ -130,7 +123,7 @@ func setupPeopleErase(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 			}
 		}
 		return serviceError(err)
-	}
+	})
 }
 
 func printErasure(c *cli, r erasure.Record) {
@@ -155,14 +148,7 @@ func setupPeopleErasures(c *cli, fs *flag.FlagSet) func(context.Context, []strin
 	load := config.BindPeople(fs)
 	limit := fs.Int("limit", 100, "most records to list, `N`")
 	asJSON := fs.Bool("json", false, "print a JSON array of the records")
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.People) error {
 		if *limit < 1 {
 			return usageErrorf("--limit must be positive")
 		}
@@ -197,7 +183,7 @@ func setupPeopleErasures(c *cli, fs *flag.FlagSet) func(context.Context, []strin
 				oneLine(r.Reason, 40), r.StatementsDeleted, r.StatementsAnonymised, r.Documents, voided, len(r.Errors))
 		}
 		return tw.Flush()
-	}
+	})
 }
 
 // oneLine returns s on one line, cut to n runes.

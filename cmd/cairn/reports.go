@@ -87,14 +87,7 @@ func setupReportsRebuild(c *cli, fs *flag.FlagSet) func(context.Context, []strin
 	load := config.BindCommon(fs)
 	tz := config.Bind(fs, config.Setting{Flag: config.FlagTimezone, Env: "CAIRN_TIMEZONE", Default: "UTC", Meta: "ZONE",
 		Usage: "the organisation's IANA time zone, as for serve"})
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Common) error {
 		values, err := tz.Resolve(c.env)
 		if err != nil {
 			return usageError{err}
@@ -127,5 +120,5 @@ func setupReportsRebuild(c *cli, fs *flag.FlagSet) func(context.Context, []strin
 		}
 		fmt.Fprintf(c.stdout, "Report figures rebuilt from %d statements in %s (time zone %s).\n", n, time.Since(start).Round(time.Millisecond), zone)
 		return store.Close()
-	}
+	})
 }

@@ -27,16 +27,9 @@ const credentialHint = "cairn credentials create --name NAME --scopes all"
 
 func setupServe(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 	load := config.BindServe(fs)
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Serve) error {
 		return serve(ctx, c, cfg)
-	}
+	})
 }
 
 // serve runs the LRS until ctx is done (SIGINT or SIGTERM), then stops accepting

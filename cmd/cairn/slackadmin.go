@@ -42,14 +42,7 @@ type linkJSON struct {
 func setupSlackLinks(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 	load := config.BindCommon(fs)
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Common) error {
 		return withWorkspace(ctx, c, cfg, func(ws workspace.Store) error {
 			links, err := ws.SlackLinks(ctx)
 			if err != nil {
@@ -75,7 +68,7 @@ func setupSlackLinks(c *cli, fs *flag.FlagSet) func(context.Context, []string) e
 			}
 			return tw.Flush()
 		})
-	}
+	})
 }
 
 func dash(s string) string {
@@ -90,14 +83,7 @@ func setupSlackLink(c *cli, fs *flag.FlagSet) func(context.Context, []string) er
 	team := fs.String("team", "", "Slack `TEAM` id, e.g. T0123ABCD (required)")
 	user := fs.String("user", "", "Slack `USER` id, e.g. U0123ABCD (required)")
 	email := fs.String("email", "", "the `EMAIL` address the user's learning is recorded under (required)")
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Common) error {
 		l, err := slack.AdminLink(ctx, nil, strings.TrimSpace(*team), strings.TrimSpace(*user), *email, time.Now())
 		if err != nil {
 			return serviceError(err)
@@ -109,7 +95,7 @@ func setupSlackLink(c *cli, fs *flag.FlagSet) func(context.Context, []string) er
 			fmt.Fprintf(c.stdout, "Slack user %s of %s is now recorded as %s (from the next request on; a running server may take up to 10 minutes to notice).\n", l.UserID, l.TeamID, l.Email)
 			return nil
 		})
-	}
+	})
 }
 
 func setupSlackChannel(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
@@ -118,14 +104,7 @@ func setupSlackChannel(c *cli, fs *flag.FlagSet) func(context.Context, []string)
 	learning := fs.Bool("learning", false, "links shared in the channel are recorded as learning")
 	tag := fs.String("tag", "", "new questions with `TAG` are posted in the channel, which also gets the tag's weekly digest")
 	remove := fs.Bool("remove", false, "remove the role instead of adding it")
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Common) error {
 		ids, err := config.ParseSlackChannels(*channel)
 		if err != nil || len(ids) != 1 {
 			return usageErrorf("--channel takes one Slack channel id, e.g. C0123ABCD")
@@ -144,19 +123,12 @@ func setupSlackChannel(c *cli, fs *flag.FlagSet) func(context.Context, []string)
 			}
 			return ws.PutSlackChannel(ctx, ch)
 		})
-	}
+	})
 }
 
 func setupSlackChannels(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 	load := config.BindCommon(fs)
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Common) error {
 		return withWorkspace(ctx, c, cfg, func(ws workspace.Store) error {
 			chans, err := ws.SlackChannels(ctx)
 			if err != nil {
@@ -169,5 +141,5 @@ func setupSlackChannels(c *cli, fs *flag.FlagSet) func(context.Context, []string
 			}
 			return tw.Flush()
 		})
-	}
+	})
 }

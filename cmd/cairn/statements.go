@@ -60,14 +60,7 @@ func setupStatementsExport(c *cli, fs *flag.FlagSet) func(context.Context, []str
 	} {
 		filters[f.name] = fs.String(f.name, "", "`"+f.meta+"`: "+f.usage)
 	}
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		ecfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, ecfg config.Export) error {
 		cfg := ecfg.Common
 		f, err := transfer.ParseFormat(*format)
 		if err != nil {
@@ -115,7 +108,7 @@ func setupStatementsExport(c *cli, fs *flag.FlagSet) func(context.Context, []str
 			log.Info("export done", "statements", n, "format", string(f), "elapsed", time.Since(start).Round(time.Millisecond))
 			return nil
 		})
-	}
+	})
 }
 
 // exportPseudonymizer returns the rewrite of pseudonymised exports: the federation

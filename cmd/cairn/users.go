@@ -25,14 +25,7 @@ func setupUsersCreate(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 	moderator := fs.Bool("moderator", false, "make the person a moderator")
 	team := fs.String("team", "", "the person's `TEAM`, for per-team reports (optional)")
 	passwordFile := fs.String("password-file", "", "read the password from `FILE` (surrounding white space trimmed); without it a password is generated and printed")
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Users) error {
 		if strings.TrimSpace(*email) == "" || strings.TrimSpace(*name) == "" {
 			return usageErrorf("--email and --name are required")
 		}
@@ -88,21 +81,14 @@ func setupUsersCreate(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 			fmt.Fprintf(c.stdout, "password: %s\nKeep it now: it cannot be shown again.\n", password)
 		}
 		return nil
-	}
+	})
 }
 
 func setupUsersSetTeam(c *cli, fs *flag.FlagSet) func(context.Context, []string) error {
 	load := config.BindUsers(fs)
 	email := fs.String("email", "", "`EMAIL` of the person (required)")
 	team := fs.String("team", "", "the `TEAM` to put them in; empty takes them out of any team")
-	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected argument %q", args[0])
-		}
-		cfg, err := load(c.env)
-		if err != nil {
-			return usageError{err}
-		}
+	return noArgs(c, load, func(ctx context.Context, cfg config.Users) error {
 		if strings.TrimSpace(*email) == "" {
 			return usageErrorf("--email is required")
 		}
@@ -138,5 +124,5 @@ func setupUsersSetTeam(c *cli, fs *flag.FlagSet) func(context.Context, []string)
 		}
 		fmt.Fprintln(c.stdout, "Reports count the new team for statements rolled up from now on (a running server within a minute); cairn reports rebuild recounts all of them.")
 		return store.Close()
-	}
+	})
 }
