@@ -68,6 +68,27 @@ func eachActivity(m map[string]any, f func(map[string]any)) {
 	}
 }
 
+// EachAgentValue calls visit with the value at every place of a Statement body where
+// an Agent or Group stands (xAPI 1.0.3 Data 2.4.2, 2.4.4, 2.4.6): the actor, an Agent
+// or Group object, the context's instructor and team, and the same inside a
+// SubStatement object. The authority is not visited (a SubStatement has none): callers
+// that want it pass it to visit themselves. visit gets each value as it is, of any type.
+func EachAgentValue(body map[string]any, visit func(any)) {
+	visit(body["actor"])
+	if obj, ok := body["object"].(map[string]any); ok {
+		switch objectTypeOf(obj) {
+		case objectTypeAgent, objectTypeGroup:
+			visit(obj)
+		case objectTypeSubStatement:
+			EachAgentValue(obj, visit)
+		}
+	}
+	if ctx, ok := body["context"].(map[string]any); ok {
+		visit(ctx["instructor"])
+		visit(ctx["team"])
+	}
+}
+
 // MergeActivityDefinition merges a newly seen definition into the canonical one
 // (xAPI 1.0.3 Communication 2.5): the language maps name and description are merged
 // key by key with newer winning, interaction components of the same id keep the older

@@ -36,24 +36,8 @@ func (p *Pseudonymizer) Apply(st map[string]any) {
 	if !p.Changes() {
 		return
 	}
-	p.body(st)
+	capture.EachAgentValue(st, p.agent)
 	p.agent(st["authority"])
-}
-
-func (p *Pseudonymizer) body(st map[string]any) {
-	p.agent(st["actor"])
-	if obj, ok := st["object"].(map[string]any); ok {
-		switch obj["objectType"] {
-		case "Agent", "Group":
-			p.agent(obj)
-		case "SubStatement":
-			p.body(obj)
-		}
-	}
-	if ctx, ok := st["context"].(map[string]any); ok {
-		p.agent(ctx["instructor"])
-		p.agent(ctx["team"])
-	}
 }
 
 func (p *Pseudonymizer) agent(v any) {

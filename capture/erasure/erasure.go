@@ -400,7 +400,7 @@ func (e *Eraser) statements(ctx context.Context, person *Person, rec *Record) ([
 				continue
 			}
 			rw := rewriter{isPerson: isPerson, person: person}
-			rw.statement(st)
+			capture.EachAgentValue(st, rw.agent)
 			rw.agent(st["authority"])
 			raw, keys := capture.EncodeStored(st)
 			if mentions(keys, person.AgentKeys) { // somewhere this code does not rewrite: remove it
@@ -436,22 +436,6 @@ func mentions(keys, agentKeys []string) bool {
 type rewriter struct {
 	isPerson func(any) bool
 	person   *Person
-}
-
-func (w rewriter) statement(st map[string]any) {
-	w.agent(st["actor"])
-	if obj, ok := st["object"].(map[string]any); ok {
-		switch obj["objectType"] {
-		case "Agent", "Group":
-			w.agent(obj)
-		case "SubStatement":
-			w.statement(obj)
-		}
-	}
-	if c, ok := st["context"].(map[string]any); ok {
-		w.agent(c["instructor"])
-		w.agent(c["team"])
-	}
 }
 
 func (w rewriter) agent(v any) {
