@@ -98,3 +98,21 @@ func TestNormalizeTags(t *testing.T) {
 		}
 	}
 }
+
+func TestTagChanges(t *testing.T) {
+	cases := []struct {
+		before, after, gone, added []string
+	}{
+		{nil, nil, nil, nil},
+		{[]string{"go"}, []string{"go"}, nil, nil},
+		{[]string{"go", "sql"}, []string{"sql", "xapi", "go"}, nil, []string{"xapi"}},
+		{[]string{"go", "sql", "css"}, []string{"css"}, []string{"go", "sql"}, nil},
+		{[]string{"a", "b"}, []string{"c", "a"}, []string{"b"}, []string{"c"}},
+	}
+	for _, c := range cases {
+		gone, added := TagChanges(c.before, c.after)
+		if !slices.Equal(gone, c.gone) || !slices.Equal(added, c.added) {
+			t.Errorf("TagChanges(%v, %v) = %v, %v; want %v, %v", c.before, c.after, gone, added, c.gone, c.added)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package qa
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -142,4 +143,21 @@ type Store interface {
 	ErasePerson(ctx context.Context, e PersonErasure) (int, error)
 	// MarkNotificationsRead marks all of a person's notifications read; a repeat is a no-op.
 	MarkNotificationsRead(ctx context.Context, personID int64) error
+}
+
+// TagChanges returns the tags of before that after lacks (gone) and those of after
+// that before lacks (added), each in its list's order: what an edit of a question's
+// tags changes in the stores' tag counts and indexes.
+func TagChanges(before, after []string) (gone, added []string) {
+	for _, t := range before {
+		if !slices.Contains(after, t) {
+			gone = append(gone, t)
+		}
+	}
+	for _, t := range after {
+		if !slices.Contains(before, t) {
+			added = append(added, t)
+		}
+	}
+	return gone, added
 }

@@ -464,17 +464,7 @@ func (s *Store) EditPost(ctx context.Context, p qa.Post, rev qa.Revision) error 
 	if old.Kind != qa.KindQuestion {
 		return nil
 	}
-	var gone, added []string
-	for _, t := range old.Tags {
-		if !slices.Contains(p.Tags, t) {
-			gone = append(gone, t)
-		}
-	}
-	for _, t := range p.Tags {
-		if !slices.Contains(old.Tags, t) {
-			added = append(added, t)
-		}
-	}
+	gone, added := qa.TagChanges(old.Tags, p.Tags)
 	if err := s.tagCounts(ctx, gone, -1); err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -582,17 +581,7 @@ func (s *Store) EditPost(ctx context.Context, p qa.Post, rev qa.Revision) error 
 		if _, err := s.txExec(ctx, tx, `UPDATE qa_search SET title = ?, body = ? WHERE rowid = ?`, p.Title, p.Body, p.ID); err != nil {
 			return err
 		}
-		var gone, added []string
-		for _, t := range old.Tags {
-			if !slices.Contains(p.Tags, t) {
-				gone = append(gone, t)
-			}
-		}
-		for _, t := range p.Tags {
-			if !slices.Contains(old.Tags, t) {
-				added = append(added, t)
-			}
-		}
+		gone, added := qa.TagChanges(old.Tags, p.Tags)
 		if err := s.dropTags(ctx, tx, p.ID, gone); err != nil {
 			return err
 		}

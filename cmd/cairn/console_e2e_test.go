@@ -104,7 +104,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Navigate(base+"/admin/statements"),
 		chromedp.SendKeys(chromedp.CSS("#platform"), "Slack"),
 		chromedp.Submit(chromedp.CSS("#platform")),
-		chromedp.WaitVisible(chromedp.CSS("#export-csv")),
+		// The unfiltered page has the link too: wait for the filtered one.
+		chromedp.WaitVisible(chromedp.CSS(`#export-csv[href*="platform=Slack"]`)),
 	)
 	if n := text(admin, `String(document.querySelectorAll("tbody tr a[href^='/admin/statements/']").length)`); n != "2" {
 		t.Errorf("explorer filtered by Slack lists %s statements, want 2", n)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -58,29 +59,32 @@ func setupUsersCreate(c *cli, fs *flag.FlagSet) func(context.Context, []string) 
 			}
 			password, generated = base64.RawURLEncoding.EncodeToString(raw), true
 		}
-		logger := newLogger(c.stderr, cfg.Common)
-		store, err := openStore(ctx, cfg.Store, logger)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
+		return withHub(ctx, c, cfg, func(svc *qa.Service) error {
+			p, err := svc.CreatePersonInTeam(ctx, *email, *name, password, role, *team)
+			if err != nil {
+				if capture.ErrorCode(err) == capture.CodeConflict {
+					return fmt.Errorf("%s", capture.ErrorMessage(err))
+				}
+				return serviceError(err)
+			}
+			fmt.Fprintf(c.stdout, "Created %s %q <%s> (id %d).\n", p.Role, p.Name, p.Email, p.ID)
+			if generated {
+				fmt.Fprintf(c.stdout, "password: %s\nKeep it now: it cannot be shown again.\n", password)
+			}
+			return nil
+		})
+	})
+}
+
+// withHub runs fn with the Q&A hub's service over cfg's store (see withStore); an
+// error when the store has no hub tables.
+func withHub(ctx context.Context, c *cli, cfg config.Users, fn func(*qa.Service) error) error {
+	return withStore(ctx, c, cfg.Common, func(store capture.Store, logger *slog.Logger) error {
 		qstore, ok := store.(qa.Store)
 		if !ok {
 			return fmt.Errorf("store %s has no Q&A hub tables", cfg.Store)
 		}
-		svc := qa.NewService(qa.Config{Store: qstore, AgentHomePage: cfg.AgentHomePage, Logger: logger})
-		p, err := svc.CreatePersonInTeam(ctx, *email, *name, password, role, *team)
-		if err != nil {
-			if capture.ErrorCode(err) == capture.CodeConflict {
-				return fmt.Errorf("%s", capture.ErrorMessage(err))
-			}
-			return serviceError(err)
-		}
-		fmt.Fprintf(c.stdout, "Created %s %q <%s> (id %d).\n", p.Role, p.Name, p.Email, p.ID)
-		if generated {
-			fmt.Fprintf(c.stdout, "password: %s\nKeep it now: it cannot be shown again.\n", password)
-		}
-		return nil
+		return fn(qa.NewService(qa.Config{Store: qstore, AgentHomePage: cfg.AgentHomePage, Logger: logger}))
 	})
 }
 
@@ -96,33 +100,24 @@ func setupUsersSetTeam(c *cli, fs *flag.FlagSet) func(context.Context, []string)
 		if err != nil {
 			return usageErrorf("--team: at most %d characters of text", qa.MaxTeam)
 		}
-		logger := newLogger(c.stderr, cfg.Common)
-		store, err := openStore(ctx, cfg.Store, logger)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		qstore, ok := store.(qa.Store)
-		if !ok {
-			return fmt.Errorf("store %s has no Q&A hub tables", cfg.Store)
-		}
-		svc := qa.NewService(qa.Config{Store: qstore, Logger: logger})
-		p, err := svc.PersonByEmail(ctx, *email)
-		if err != nil {
-			if capture.ErrorCode(err) == capture.CodeNotFound {
-				return fmt.Errorf("no hub person has the email %s", strings.TrimSpace(*email))
+		return withHub(ctx, c, cfg, func(svc *qa.Service) error {
+			p, err := svc.PersonByEmail(ctx, *email)
+			if err != nil {
+				if capture.ErrorCode(err) == capture.CodeNotFound {
+					return fmt.Errorf("no hub person has the email %s", strings.TrimSpace(*email))
+				}
+				return serviceError(err)
 			}
-			return serviceError(err)
-		}
-		if err := svc.Admin().SetTeam(ctx, p.ID, t); err != nil {
-			return serviceError(err)
-		}
-		if t == "" {
-			fmt.Fprintf(c.stdout, "%s <%s> is in no team now.\n", p.Name, p.Email)
-		} else {
-			fmt.Fprintf(c.stdout, "%s <%s> is in team %q now.\n", p.Name, p.Email, t)
-		}
-		fmt.Fprintln(c.stdout, "Reports count the new team for statements rolled up from now on (a running server within a minute); cairn reports rebuild recounts all of them.")
-		return store.Close()
+			if err := svc.Admin().SetTeam(ctx, p.ID, t); err != nil {
+				return serviceError(err)
+			}
+			if t == "" {
+				fmt.Fprintf(c.stdout, "%s <%s> is in no team now.\n", p.Name, p.Email)
+			} else {
+				fmt.Fprintf(c.stdout, "%s <%s> is in team %q now.\n", p.Name, p.Email, t)
+			}
+			fmt.Fprintln(c.stdout, "Reports count the new team for statements rolled up from now on (a running server within a minute); cairn reports rebuild recounts all of them.")
+			return nil
+		})
 	})
 }
